@@ -1,0 +1,3 @@
+from klepaas.cli import main
+
+main()

@@ -1,0 +1,43 @@
+"""What a command's run function gets besides its arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from klepaas.config import Settings
+from klepaas.llm.plan import Lang
+
+if TYPE_CHECKING:
+    from klepaas.commands.registry import Registry
+    from klepaas.k8s.clusters import KubeClusters
+    from klepaas.k8s.gateway import KubeGateway
+
+Source = Literal["console", "slack", "mcp", "webhook", "http", "alert"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked: a Slack user id, a console user, an MCP client, a webhook."""
+
+    id: str
+    source: Source
+    name: str | None = None
+    workspace: str | None = None
+    channel: str | None = None
+    thread: str | None = None
+
+
+@dataclass
+class CommandContext:
+    settings: Settings
+    clusters: KubeClusters
+    registry: Registry
+    actor: Actor
+    lang: Lang = "en"
+    cluster: str | None = None  # kubeconfig context name; None = the default context
+    # Namespaces this request may touch (from the channel binding); empty = no restriction.
+    allowed_namespaces: list[str] = field(default_factory=list)
+
+    def gateway(self, cluster: str | None = None) -> KubeGateway:
+        return self.clusters.get(cluster or self.cluster)

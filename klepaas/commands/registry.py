@@ -1,0 +1,160 @@
+"""The command registry: each command defined once, everything else generated from it.
+
+A `CommandSpec` carries the name, the help in Korean and English, the argument model, the risk,
+the scope, the function that runs it and the template that renders it. Help text, the structured
+grammar, JSON schemas for LLM tools and MCP, and the planner's vocabulary all come from here.
+
+The command table (canonical; names and argument names are an interface — the planner, MCP and Slack rely on them)
+Every namespaced args model has `namespace: str | None = None` (None = the channel's bound namespace, else `default`; `"*"` = all namespaces, accepted only by list/overview-type commands). Names are validated as Kubernetes names (RFC 1123, lowercase, ≤ 63 for deployments/services as DNS labels is fine). All args models subclass `klepaas.commands.registry.Args` (extra="forbid").
+
+| command | args (type, default) | risk | scope |
+|---|---|---|---|
+| status | name: str (required), namespace, kind: Literal["deployment","pod","service"] \| None = None (None = find it: deployment, then pod, then service) | read | k8s:read |
+| logs | name: str, namespace, lines: int = 50 (1..5000), previous: bool = False, container: str \| None = None, all_pods: bool = False | read | k8s:read |
+| endpoint | name: str, namespace | read | k8s:read |
+| restart | name: str, namespace | write | k8s:write |
+| scale | name: str, namespace, replicas: int (0..settings max, the upper bound checked at run time with a clear message) | write | k8s:write |
+| rollback | name: str, namespace, revision: int \| None, steps_back: int \| None (≥1), commit: str \| None (hex 7–40) — at most one of the three; none = previous revision | dangerous | deploy:execute |
+| rollout_history | name: str, namespace | read | k8s:read |
+| deploy | name: str, namespace, image: str \| None, repo: str \| None ("owner/repo"), ref: str \| None — image or repo required | dangerous | deploy:execute |
+| overview | namespace (default None = all namespaces) | read | k8s:read |
+| list_pods / list_deployments / list_services / list_ingresses / list_endpoints / list_apps | namespace | read | k8s:read |
+| list_namespaces | (none) | read | k8s:read |
+| get_deployment / get_service | name: str, namespace | read | k8s:read |
+| cost_analysis | namespace | read | k8s:read |
+| help | command: str \| None = None | read | k8s:read |
+
+Semantics are kubectl's: `restart` = `kubectl rollout restart` (sets the template annotation
+`kubectl.kubernetes.io/restartedAt`); `scale` goes through the scale subresource; `rollback` =
+`kubectl rollout undo` (previous, N steps back, a revision, or a commit matched against image tags
+or a `klepaas.io/commit` annotation: copy the target ReplicaSet's pod template minus the
+`pod-template-hash` label into the deployment); `deploy` = `kubectl set image` on an existing
+deployment's container, or creates a Deployment + Service for a new app; lists paginate and stay
+within a bounded number of API calls (never one per object), truncated with "and N more".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from klepaas.commands.result import Result
+from klepaas.llm.plan import CommandInfo
+
+if TYPE_CHECKING:
+    from klepaas.commands.context import CommandContext
+
+
+class Risk(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    DANGEROUS = "dangerous"
+
+
+class Scope(StrEnum):
+    K8S_READ = "k8s:read"
+    K8S_WRITE = "k8s:write"
+    DEPLOY_EXECUTE = "deploy:execute"
+    ADMIN_READ = "admin:read"
+    ADMIN_WRITE = "admin:write"
+    MCP_EXECUTE = "mcp:execute"
+
+
+class Args(BaseModel):
+    """Base of every command's arguments: unknown arguments are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+A = TypeVar("A", bound=Args)
+
+RunFn = Callable[["CommandContext", A], Awaitable[Result]]
+
+
+@dataclass(frozen=True)
+class CommandSpec(Generic[A]):
+    name: str
+    help_en: str
+    help_ko: str
+    args_model: type[A]
+    risk: Risk
+    scope: Scope
+    run: RunFn[A]
+    # Template under klepaas/templates/ that renders this command's Result for Slack.
+    template: str = "result"
+    # Structured grammar: the words that name the command ("list pods") and the argument names
+    # taken positionally, in order ("scale api 3" -> name, replicas).
+    words: tuple[str, ...] = ()
+    positional: tuple[str, ...] = ()
+    # A server-side dry run describing what would change; shown in approval requests.
+    preview: RunFn[A] | None = None
+    # Whether running it starts a rollout that front doors should follow live.
+    starts_rollout: bool = False
+
+    @property
+    def grammar_words(self) -> tuple[str, ...]:
+        return self.words or tuple(self.name.split("_"))
+
+    @property
+    def usage(self) -> str:
+        parts = [" ".join(self.grammar_words)]
+        fields = self.args_model.model_fields
+        for name in self.positional:
+            field = fields[name]
+            parts.append(f"<{name}>" if field.is_required() else f"[{name}]")
+        for name, field in fields.items():
+            if name in self.positional:
+                continue
+            flag = "-n" if name == "namespace" else f"--{name.replace('_', '-')}"
+            parts.append(f"{flag} <{name}>" if field.is_required() else f"[{flag} <{name}>]")
+        return " ".join(parts)
+
+    def json_schema(self) -> dict[str, Any]:
+        return self.args_model.model_json_schema()
+
+    def info(self) -> CommandInfo:
+        return CommandInfo(
+            name=self.name,
+            help_en=self.help_en,
+            help_ko=self.help_ko,
+            risk=self.risk.value,  # type: ignore[arg-type]
+            args_model=self.args_model,
+            usage=self.usage,
+        )
+
+
+class UnknownCommand(KeyError):
+    pass
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._specs: dict[str, CommandSpec[Any]] = {}
+
+    def register(self, spec: CommandSpec[Any]) -> CommandSpec[Any]:
+        if spec.name in self._specs:
+            raise ValueError(f"command {spec.name!r} is defined twice")
+        self._specs[spec.name] = spec
+        return spec
+
+    def get(self, name: str) -> CommandSpec[Any]:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise UnknownCommand(name) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    def __iter__(self) -> Iterator[CommandSpec[Any]]:
+        return iter(self._specs.values())
+
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def infos(self) -> list[CommandInfo]:
+        return [spec.info() for spec in self]

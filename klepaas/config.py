@@ -1,0 +1,133 @@
+"""One Settings object, read from the environment (and `.env`) once by the CLI and passed down.
+
+Groups mirror the parts of the system. Environment names are those of DESIGN §3. Nothing else
+in the package reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _config(prefix: str = "") -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix, env_file=".env", extra="ignore", populate_by_name=True, frozen=True
+    )
+
+
+class SlackSettings(BaseSettings):
+    model_config = _config()
+
+    bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    # slack_sdk reads no such variable; we pass it as base_url so tests can point at a local Slack.
+    api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+
+
+class KubeSettings(BaseSettings):
+    model_config = _config()
+
+    # None means: the standard kubeconfig search, then in-cluster configuration.
+    kubeconfig: Path | None = Field(None, validation_alias="KUBECONFIG")
+    context: str | None = Field(None, validation_alias="KLEPAAS_KUBE_CONTEXT")
+    staging_namespace: str = Field("staging", validation_alias="K8S_STAGING_NAMESPACE")
+    production_namespace: str = Field("production", validation_alias="K8S_PRODUCTION_NAMESPACE")
+    # Threads for blocking kubernetes-client calls; bounded so a burst of commands cannot exhaust the host.
+    max_workers: int = Field(8, ge=1, le=64, validation_alias="KLEPAAS_KUBE_WORKERS")
+    request_timeout_seconds: float = Field(10.0, gt=0, validation_alias="KLEPAAS_KUBE_TIMEOUT")
+    # A scale above this is refused; a typo of 300 for 3 should not empty a node pool.
+    max_replicas: int = Field(50, ge=1, validation_alias="KLEPAAS_MAX_REPLICAS")
+    # Page size for list calls: one call per page, never one per object.
+    list_page_size: int = Field(500, ge=10, validation_alias="KLEPAAS_LIST_PAGE_SIZE")
+    rollout_timeout_seconds: float = Field(300.0, gt=0, validation_alias="KLEPAAS_ROLLOUT_TIMEOUT")
+
+
+class StorageSettings(BaseSettings):
+    model_config = _config()
+
+    database_url: str = Field("sqlite:///./klepaas.db", validation_alias="DATABASE_URL")
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+
+
+class LLMSettings(BaseSettings):
+    model_config = _config()
+
+    # Order of providers to try after the rules; empty means rules only.
+    providers: str = Field("", validation_alias="KLEPAAS_LLM_PROVIDERS")
+    anthropic_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "CLAUDE_API_KEY")
+    )
+    anthropic_base_url: str | None = Field(None, validation_alias="ANTHROPIC_BASE_URL")
+    anthropic_model: str = Field("claude-sonnet-4-5", validation_alias="ANTHROPIC_MODEL")
+    openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
+    openai_model: str = Field("gpt-4.1-mini", validation_alias="OPENAI_MODEL")
+    gemini_api_key: SecretStr | None = Field(None, validation_alias="GEMINI_API_KEY")
+    gemini_base_url: str | None = Field(None, validation_alias="GEMINI_BASE_URL")
+    gemini_model: str = Field("gemini-2.5-flash", validation_alias="GEMINI_MODEL")
+    timeout_seconds: float = Field(8.0, gt=0, validation_alias="KLEPAAS_LLM_TIMEOUT")
+
+    @property
+    def provider_order(self) -> list[str]:
+        return [p.strip().lower() for p in self.providers.split(",") if p.strip()]
+
+
+class PolicySettings(BaseSettings):
+    model_config = _config()
+
+    policy_file: Path | None = Field(None, validation_alias="KLEPAAS_POLICY_FILE")
+    # Without a policy file, write/dangerous commands ask for approval (a confirmation on the console).
+    require_approval_for_write: bool = Field(True, validation_alias="KLEPAAS_REQUIRE_APPROVAL_WRITE")
+    approval_ttl_seconds: int = Field(900, gt=0, validation_alias="KLEPAAS_APPROVAL_TTL")
+
+
+class HttpSettings(BaseSettings):
+    model_config = _config()
+
+    host: str = Field("127.0.0.1", validation_alias="KLEPAAS_HTTP_HOST")
+    port: int = Field(8080, ge=0, le=65535, validation_alias="KLEPAAS_HTTP_PORT")
+
+
+class IntegrationSettings(BaseSettings):
+    model_config = _config()
+
+    github_webhook_secret: SecretStr | None = Field(None, validation_alias="GITHUB_WEBHOOK_SECRET")
+    prometheus_base_url: str | None = Field(None, validation_alias="PROMETHEUS_BASE_URL")
+    alertmanager_url: str | None = Field(None, validation_alias="ALERTMANAGER_URL")
+
+
+class LogSettings(BaseSettings):
+    model_config = _config("KLEPAAS_LOG_")
+
+    level: str = "INFO"
+    format: str = "auto"
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in {"auto", "json", "console"}:
+            raise ValueError("KLEPAAS_LOG_FORMAT must be auto, json or console")
+        return value
+
+
+class Settings(BaseModel):
+    """All settings, grouped. Build with `Settings.load()` once; pass it (or a group) down."""
+
+    model_config = {"frozen": True}
+
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    kube: KubeSettings = Field(default_factory=KubeSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @classmethod
+    def load(cls) -> Settings:
+        return cls()
