@@ -44,6 +44,8 @@ class KubeSettings(BaseSettings):
     # Page size for list calls: one call per page, never one per object.
     list_page_size: int = Field(500, ge=10, validation_alias="KLEPAAS_LIST_PAGE_SIZE")
     rollout_timeout_seconds: float = Field(300.0, gt=0, validation_alias="KLEPAAS_ROLLOUT_TIMEOUT")
+    # Set by Kubernetes in every pod; with no kubeconfig file it means "use the service account".
+    service_host: str | None = Field(None, validation_alias="KUBERNETES_SERVICE_HOST")
 
 
 class StorageSettings(BaseSettings):
@@ -62,7 +64,7 @@ class LLMSettings(BaseSettings):
         None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "CLAUDE_API_KEY")
     )
     anthropic_base_url: str | None = Field(None, validation_alias="ANTHROPIC_BASE_URL")
-    anthropic_model: str = Field("claude-sonnet-4-5", validation_alias="ANTHROPIC_MODEL")
+    anthropic_model: str = Field("claude-haiku-5-5", validation_alias="ANTHROPIC_MODEL")
     openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
     openai_model: str = Field("gpt-4.1-mini", validation_alias="OPENAI_MODEL")
