@@ -1,0 +1,460 @@
+"""Argument values found in normalized text: namespaces, images, repos, refs, commits, numbers.
+
+`extract(text, namespaces)` runs the extractors in a fixed order; each one *consumes* what it
+matched (the span is blanked), so a later extractor or the name finder never sees it again:
+"nginx:1.27" is an image and not a name, "staging" in "-n staging" is a namespace and not a name,
+"100" in "100줄" is a line count and not a replica count.
+
+Numbers carry a *unit* decided by the words around them (개/대/replicas → replicas, 줄/lines →
+lines, revision/리비전 → revision, "N versions back"/"N단계 전" → steps back). A number with no
+unit stays in `bare_numbers`; the parser gives it to the command's numeric argument.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from klepaas.llm.rules.numbers import DIGITS, NUMBER, NUMBER_OR_SINO, ORDINALS, to_int
+from klepaas.llm.rules.stopwords import STOPWORDS
+
+NAME = r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?"
+_NAME_RE = re.compile(rf"^{NAME}$")
+_B = r"(?<= )"  # token start (the text is space-padded)
+_E = r"(?= )"  # token end
+
+
+def is_k8s_name(token: str) -> bool:
+    """An RFC 1123 label: lowercase alphanumerics and '-', at most 63, alphanumeric at both ends."""
+    return bool(_NAME_RE.match(token)) and not token.isdigit()
+
+
+@dataclass(frozen=True)
+class NamespaceVocab:
+    """Which words are namespaces. Aliases map everyday words to the configured names."""
+
+    known: frozenset[str]
+    aliases: dict[str, str]
+
+    def resolve(self, word: str) -> str:
+        return self.aliases.get(word, word)
+
+    def is_known(self, word: str) -> bool:
+        return word in self.known or word in self.aliases
+
+
+def namespace_vocab(
+    staging: str = "staging",
+    production: str = "production",
+    bound: Iterable[str] = (),
+) -> NamespaceVocab:
+    bound_set = frozenset(bound)
+    aliases = {
+        "prod": production, "prd": production, "production": production, "live": production,
+        "stg": staging, "stage": staging, "staging": staging,
+    }
+    # A namespace the channel really has keeps its own name ("prod" stays "prod" if it exists).
+    aliases = {k: v for k, v in aliases.items() if k not in bound_set or k == v}
+    known = frozenset(
+        {"default", "kube-system", "kube-public", "dev", "development", "qa", "test", "uat", "sandbox",
+         "monitoring", "preview", "perf", "canary", staging, production}
+        | bound_set
+    )
+    return NamespaceVocab(known=known, aliases=aliases)
+
+
+# Korean words for namespaces; each maps to an alias key of NamespaceVocab.
+_KO_NAMESPACES: list[tuple[str, str]] = [
+    (r"스테이징|스테이지|스테이징서버", "staging"),
+    (r"프로덕션|프로덕숀|프로드|상용(?:\s?환경|\s?서버)?", "production"),
+    # 운영 = production, except in 운영 중 (running), 운영하는 (operating), 운영팀 (the ops team) …
+    (r"운영(?!비)(?!\s?(?:중|하|팀|자|진|체|방|정|되|해|상))", "production"),
+    (r"개발(?=\s?(?:환경|서버|계|쪽|에서|에|네임스페이스))|데브", "dev"),
+    (r"기본(?=\s?(?:네임스페이스|namespace|ns))", "default"),
+    (r"테스트(?=\s?(?:환경|서버|네임스페이스|에서))", "test"),
+]
+
+
+@dataclass
+class Entities:
+    namespace: str | None = None
+    namespace_certain: bool = False
+    # "in X" / "X에서" where X is not a known namespace: a namespace only if another name exists.
+    soft_namespaces: list[str] = field(default_factory=list)
+    all_namespaces: bool = False
+    name: str | None = None  # from "deployment/api", "--name api"
+    kind: str | None = None
+    image: str | None = None
+    repo: str | None = None
+    ref: str | None = None
+    commit: str | None = None
+    revision: int | None = None
+    steps_back: int | None = None
+    lines: int | None = None
+    replicas: int | None = None
+    replicas_absolute: bool = False  # "3개로", "to 3", "replicas=3" (a target), not "3개 더" (a change)
+    bare_numbers: list[int] = field(default_factory=list)
+    previous: bool = False
+    container: str | None = None
+    all_pods: bool = False
+    also: bool = False  # "staging도", "in prod too"
+    # Extra weight for commands implied by the values found (lines → logs, image → deploy).
+    hints: dict[str, float] = field(default_factory=dict)
+    residual: str = ""
+
+    def hint(self, signal: str, weight: float) -> None:
+        self.hints[signal] = self.hints.get(signal, 0.0) + weight
+
+
+_Handler = Callable[[re.Match[str], Entities, NamespaceVocab], bool]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    handle: _Handler
+
+
+def _rule(pattern: str, handle: _Handler) -> _Rule:
+    return _Rule(re.compile(pattern), handle)
+
+
+# ---- handlers: each stores what the match means and returns whether to consume it -----------
+
+_KIND_WORDS = {
+    "deployment": "deployment", "deployments": "deployment", "deploy": "deployment",
+    "deploy.apps": "deployment", "pod": "pod", "pods": "pod", "po": "pod", "service": "service",
+    "services": "service", "svc": "service",
+}
+
+
+def _kind_name(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.kind = _KIND_WORDS[m["kind"]]
+    e.name = m["name"]
+    return True
+
+
+_NOT_IMAGE_HEADS = frozenset({"ns", "namespace", "n", "repo", "ref", "tag", "rev", "revision", "commit",
+                              "replicas", "lines", "container", "http", "https", "to", "kind", "branch"})
+
+
+def _image(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    image = m["image"]
+    if image in STOPWORDS:
+        return False
+    head = image.split("/", 1)[0].split(":", 1)[0]
+    if head in _NOT_IMAGE_HEADS:
+        return False
+    e.image = image
+    e.hint("deploy", 2.5)
+    return True
+
+
+def _repo(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    owner, _, rest = m["repo"].partition("/")
+    if owner in _KIND_WORDS or owner in {"ns", "namespace"} or "/" in rest:
+        return False
+    e.repo = m["repo"].removesuffix(".git")
+    if m.groupdict().get("ref"):
+        e.ref = m["ref"]
+    e.hint("deploy", 2)
+    return True
+
+
+def _ref(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.ref = m["ref"]
+    return True
+
+
+def _commit(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    value = m["commit"]
+    certain = m.groupdict().get("kw") is not None
+    if not certain and not (re.search(r"\d", value) and re.search(r"[a-f]", value)):
+        return False
+    e.commit = value
+    e.hint("rollback", 1)
+    return True
+
+
+def _lines(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    value = to_int(m["n"])
+    if value is None:
+        return False
+    e.lines = value
+    e.hint("logs", 2)
+    return True
+
+
+def _all_namespaces(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.all_namespaces = True
+    e.namespace, e.namespace_certain = "*", True
+    return True
+
+
+def _ns_certain(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    word = m["ns"]
+    if word in _NOT_NAMESPACES:
+        return False
+    e.namespace, e.namespace_certain = vocab.resolve(word), True
+    if m.groupdict().get("also"):
+        e.also = True
+    return True
+
+
+def _ns_known(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    word = m["ns"]
+    if not vocab.is_known(word):
+        return False
+    e.namespace, e.namespace_certain = vocab.resolve(word), True
+    if m.groupdict().get("also"):
+        e.also = True
+    return True
+
+
+def _ns_soft(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    word = m["ns"]
+    if vocab.is_known(word):
+        return _ns_known(m, e, vocab)
+    if word not in _NOT_NAMESPACES:
+        e.soft_namespaces.append(word)
+        if m.groupdict().get("also"):
+            e.also = True
+    return False  # the word stays a name candidate; the parser decides
+
+
+def _ko_namespace(target: str) -> _Handler:
+    def handle(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+        e.namespace, e.namespace_certain = vocab.resolve(target), True
+        if m.groupdict().get("also"):
+            e.also = True
+        return True
+
+    return handle
+
+
+def _revision(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    raw = m["n"]
+    value = ORDINALS.get(raw) if raw in ORDINALS else to_int(raw)
+    if value is None:
+        return False
+    e.revision = value
+    e.hint("rollback", 1.5)
+    return True
+
+
+def _steps(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    raw = m.groupdict().get("n")
+    value = 2 if raw is None else to_int(raw)
+    if m.groupdict().get("triple"):
+        value = 3
+    if value is None:
+        return False
+    e.steps_back = value
+    e.hint("rollback", 2)
+    return True
+
+
+def _replicas(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    value = to_int(m["n"])
+    if value is None:
+        return False
+    e.replicas = value
+    e.replicas_absolute = bool(_ABSOLUTE.search(m.group(0)))
+    e.hint("scale", 2.5)
+    return True
+
+
+def _name_replicas(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    """"web=3": an app and its replica count."""
+    if m["name"] in _NOT_NAMESPACES or e.name:
+        return False
+    e.name, e.replicas, e.replicas_absolute = m["name"], int(m["n"]), True
+    e.hint("scale", 2.5)
+    return True
+
+
+def _previous(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.previous = True
+    e.hint("logs", 1)
+    return True
+
+
+def _container(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    if m["c"] in {"previous", "the", "a", "crashed", "last", "old"}:
+        return False
+    e.container = m["c"]
+    return True
+
+
+def _all_pods(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.all_pods = True
+    return False  # "all pods" also says "pods": leave it for the resource and list cues
+
+
+def _also(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.also = True
+    return True
+
+
+def _bare_number(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    value = to_int(m["n"])
+    if value is None:
+        return False
+    e.bare_numbers.append(value)
+    return True
+
+
+# Words that follow "in"/"on"/에서 but are never namespaces.
+_NOT_NAMESPACES = frozenset(
+    {"the", "a", "an", "my", "our", "this", "that", "it", "all", "every", "each", "order", "total", "detail",
+     "details", "prod", "json", "yaml", "text", "slack", "k8s", "kubernetes", "cluster", "there", "here",
+     "production", "case", "container", "pod", "pods", "minutes", "seconds", "hours", "now", "time", "chat",
+     "thread", "browser", "general", "english", "korean", "short", "brief", "place", "future", "advance",
+     "charge", "revision", "version", "commit", "image", "namespace", "namespaces", "ns", "last", "previous",
+     "one", "two", "three", "replicas", "lines", "logs", "log", "what", "which", "how", "why", "me", "us",
+     "you", "them", "back", "to", "up", "down", "and", "or", "more", "less", "use", "deploy", "branch", "get",
+     "list", "show", "describe", "kubectl", "per", "by", "cost", "costs", "status"}
+    | STOPWORDS
+) - {"prod", "production"}
+
+_ABSOLUTE = re.compile(r"로|으로|=|:|to |replicas?|레플리카|리플리카|인스턴스|instances")
+_REPLICA_UNITS = r"(?:replicas?|instances?|pods?|copies|레플리카|리플리카|인스턴스|파드|포드|개|대|x)"
+_NS = rf"(?P<ns>{NAME})"
+_ALSO = r"(?P<also>도|에서도|too|as well|also)?"
+
+
+# Pieces shared by the patterns below.
+_TAG = r"[a-z0-9._\-]"  # characters of an image tag or git ref
+_REF = r"[a-z0-9][a-z0-9._\-/]*"
+_DIGEST = r"@sha256:[a-f0-9]{16,64}"
+_OWNER_REPO = r"[a-z0-9][a-z0-9\-]{0,38}/[a-z0-9][a-z0-9._\-]*"
+_AT_REF = r"(?:@(?P<ref>[a-z0-9._\-/]+))?"
+_KO_AT = r"(?:\s?(?:에서|에|의|쪽))?"  # a Korean location/possessive particle
+_NS_WORD_KO = r"(?:네임\s?스페이스|네임스패이스)"
+_STEP_UNITS = r"(?:versions?|revisions?|releases?|deploys?|deployments?|steps?|builds?)"
+_REVISION_WORDS = r"(?:revision|rev|리비전|리비젼|레비전|버전|version)"
+_PREVIOUS = (
+    r"--previous|-p|previous (?:container|instance|pod|logs?|run|crash)"
+    r"|이전\s?(?:컨테이너|인스턴스|로그|파드|실행)|죽기\s?전|죽기\s?직전|크래시\s?전|크래시\s?나기\s?전"
+    r"|재시작\s?전|재시작\s?되기\s?전|before (?:it |the )?(?:crash(?:ed)?|died|restart(?:ed)?|dying)"
+    r"|crashed (?:container|instance)|last (?:crash|run)"
+)
+_ALL_NS = (
+    r"-a|--all-namespaces|-all-namespaces|all namespaces|all the namespaces|every namespace"
+    r"|across (?:all )?namespaces|in all namespaces|cluster-?wide|all ns|모든\s?ns|전체\s?ns"
+    r"|(?:모든|전체|전)\s?네임\s?스페이스|네임\s?스페이스\s?(?:전체|전부)"
+)
+_ALL_PODS = r"--all-pods|all (?:the )?pods|every pod|(?:모든|전체)\s?파드|파드\s?(?:전부|전체)"
+_EN_BARE_NUMBERS = (
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|zero"
+    r"|다섯|여섯|일곱|여덟|아홉"
+)
+
+
+def _rules() -> list[_Rule]:
+    number = rf"(?P<n>{NUMBER})"
+    ordinal_words = "|".join(k for k in ORDINALS if k.isascii())
+    kinds = r"deployments?|deploy(?:\.apps)?|pods?|po|services?|svc"
+    return [
+        # kind/name as kubectl writes it
+        _rule(rf"{_B}(?P<kind>{kinds})/(?P<name>{NAME}){_E}", _kind_name),
+        # images: explicit flags first, then anything with a tag, digest or registry host
+        _rule(rf"{_B}(?:--image[= ]|image[= ]|이미지\s?(?:는|은)?\s?)"
+              rf"(?P<image>[a-z0-9][a-z0-9._\-/]*(?::{_TAG}+)?(?:{_DIGEST})?){_E}", _image),
+        _rule(rf"{_B}(?P<image>(?:[a-z0-9.\-]+(?::\d+)?/)*[a-z0-9]{_TAG}*"
+              rf"(?::[a-z0-9]{_TAG}{{0,127}}|{_DIGEST})){_E}", _image),
+        _rule(rf"{_B}(?P<image>[a-z0-9\-]+\.[a-z0-9.\-]+(?::\d+)?/{_TAG}+/[a-z0-9._\-/]+){_E}", _image),
+        # repos: URL, flag, bare owner/repo (optionally @ref)
+        _rule(rf"{_B}(?:https?://)?github\.com/(?P<repo>[a-z0-9\-]+/{_TAG}+?)(?:\.git)?/?{_E}", _repo),
+        _rule(rf"{_B}(?:--repo[= ]|repo[= ]|레포\s?|리포\s?)(?P<repo>{_OWNER_REPO}){_AT_REF}{_E}", _repo),
+        _rule(rf"{_B}(?P<repo>{_OWNER_REPO}){_AT_REF}{_E}", _repo),
+        # refs
+        _rule(rf"{_B}(?:--ref[= ]|ref[= ]|branch |tag |브랜치\s?|태그\s?)(?P<ref>{_REF}){_E}", _ref),
+        _rule(rf"{_B}(?P<ref>{_REF}) (?:branch|브랜치|tag|태그)(?:\s?(?:로|으로|에서|를|을))?{_E}", _ref),
+        # commits
+        _rule(rf"{_B}(?P<kw>--commit[= ]|commit |커밋\s?|sha |hash )(?P<commit>[0-9a-f]{{7,40}}){_E}",
+              _commit),
+        _rule(rf"{_B}(?P<commit>[0-9a-f]{{7,40}}){_E}", _commit),
+        # line counts (before namespaces: "-n 100" in a logs request is a count, not a namespace)
+        _rule(rf"(?P<n>{NUMBER_OR_SINO})\s?(?:줄|라인|lines?|rows?|행)(?:만|정도|씩|까지)?{_E}", _lines),
+        _rule(rf"{_B}(?:--tail|tail|-n|--lines|lines|last|최근|마지막)(?:=|\s)(?P<n>{DIGITS})(?:\s?개)?{_E}",
+              _lines),
+        _rule(rf"{_B}(?:--tail|--lines)=?(?P<n>{DIGITS}){_E}", _lines),
+        # all namespaces
+        _rule(rf"{_B}(?:{_ALL_NS})(?= |에서|의|에)", _all_namespaces),
+        # namespaces: flags and explicit words
+        _rule(rf"{_B}(?:-n|--namespace|--ns|-ns)(?:=|\s)?{_NS}{_E}", _ns_certain),
+        _rule(rf"{_B}{_NS}\s(?:{_NS_WORD_KO}|환경){_KO_AT}{_ALSO}{_E}", _ns_certain),
+        _rule(rf"{_B}(?:ns|namespace)(?:=|:|\s)\s?{_NS}{_E}", _ns_certain),
+        _rule(rf"{_B}(?:the )?{_NS}\s(?:namespace|ns|env|environment){_KO_AT}{_ALSO}{_E}", _ns_certain),
+        _rule(rf"{_B}{_NS_WORD_KO}\s?(?:=|:)?\s?{_NS}\s?(?:에서|에|의)?{_ALSO}{_E}", _ns_certain),
+        *[_rule(rf"(?:{pattern})(?:\s?(?:환경|서버|쪽|계))?\s?(?:에서는|에서|에|의|쪽)?\s?{_ALSO}",
+                _ko_namespace(target)) for pattern, target in _KO_NAMESPACES],
+        _rule(rf"{_B}(?:in|on|into|inside|within)\s(?:the\s)?{_NS}(?:\s(?:cluster|too|also|as well))?{_E}",
+              _ns_soft),
+        _rule(rf"{_B}(?:to|from|at|for|of)\s(?:the\s)?{_NS}{_E}", _ns_known),
+        _rule(rf"{_B}{_NS}\s?(?P<also>에서도|도)(?= )", _ns_known),
+        _rule(rf"{_B}{_NS}\s?(?:에서는|에서|에|쪽에서|쪽)(?= )", _ns_soft),
+        _rule(rf"{_B}{_NS}\s?(?:의|에 있는|에있는|에서 돌아가는|에 떠있는)(?= )", _ns_known),
+        # revisions ("revision 3", "3번 리비전", "--to-revision 3", "세 번째 리비전", "third revision")
+        _rule(rf"{_B}(?:--to-revision|--revision|--to|to-revision)(?:=|\s)(?P<n>{DIGITS}){_E}", _revision),
+        _rule(rf"{_B}(?:to\s)?{_REVISION_WORDS}\s?(?:#|no\.?\s?|number\s)?(?P<n>{DIGITS})"
+              rf"(?:\s?(?:번|번째))?(?:\s?(?:으로|로))?{_E}", _revision),
+        _rule(rf"{_B}#(?P<n>{DIGITS}){_E}", _revision),
+        _rule(rf"(?P<n>{NUMBER})\s?(?:번째|번)\s?(?:리비전|리비젼|레비전|버전|revision)", _revision),
+        _rule(rf"{_B}(?P<n>{ordinal_words})\s(?:revision|version)", _revision),
+        _rule(rf"{_B}(?P<n>{DIGITS})(?:st|nd|rd|th)\s(?:revision|version)", _revision),
+        # steps back
+        _rule(rf"{_B}(?:back\s)?{number}\s{_STEP_UNITS}(?:\s(?:back|ago|before|earlier|prior|previous))?{_E}",
+              _steps),
+        _rule(rf"{_B}back\s{number}(?:\s(?:versions?|revisions?|releases?|steps?))?{_E}", _steps),
+        _rule(rf"(?P<n>{NUMBER})\s?(?:단계|버전|리비전|스텝|개|번|릴리즈)\s?(?:전|이전|앞|뒤로)", _steps),
+        _rule(r"(?P<triple>전전전)|전전(?:\s?(?:버전|리비전))?", _steps),
+        # replicas
+        _rule(rf"{_B}(?:--replicas|replicas|replica|레플리카|리플리카|인스턴스|instances)"
+              rf"\s?(?:=|:|to|를|을|수를|수)?\s?(?P<n>{NUMBER})(?:\s?(?:개|대))?(?:\s?(?:로|으로))?{_E}",
+              _replicas),
+        _rule(rf"(?P<n>{NUMBER})\s?{_REPLICA_UNITS}(?:만|씩|까지|로|으로|가|이)?{_E}", _replicas),
+        _rule(rf"{_B}(?P<n>{DIGITS}|{NUMBER})\s?(?:으로|로){_E}", _replicas),
+        _rule(rf"{_B}to\s(?P<n>{NUMBER}){_E}", _replicas),
+        _rule(rf"{_B}(?P<name>{NAME})=(?P<n>{DIGITS}){_E}", _name_replicas),
+        # logs: previous container, container, all pods
+        _rule(rf"{_B}(?:{_PREVIOUS})(?= |의|에서)", _previous),
+        _rule(rf"{_B}(?:-c|--container)(?:=|\s)(?P<c>{NAME}){_E}", _container),
+        _rule(rf"{_B}(?:container|컨테이너)\s(?P<c>{NAME}){_E}", _container),
+        _rule(rf"{_B}(?P<c>{NAME})\s(?:container|컨테이너|sidecar container)(?:\s?(?:의|에서))?{_E}",
+              _container),
+        _rule(rf"{_B}(?:{_ALL_PODS})(?= |의|에서)", _all_pods),
+        # "도" after a consumed namespace, "in prod too"
+        _rule(r"(?<= )(?:도|too|as well)(?= )", _also),
+        # what is left: numbers with no unit
+        _rule(rf"{_B}(?P<n>{DIGITS}){_E}", _bare_number),
+        _rule(rf"{_B}(?P<n>{_EN_BARE_NUMBERS}){_E}", _bare_number),
+    ]
+
+
+_RULES = _rules()
+
+
+def extract(text: str, vocab: NamespaceVocab) -> Entities:
+    """All entities of a normalized text; `residual` is the text with consumed spans blanked."""
+    e = Entities()
+    for rule in _RULES:
+        text = _apply(rule, text, e, vocab)
+    e.residual = text
+    return e
+
+
+def _apply(rule: _Rule, text: str, e: Entities, vocab: NamespaceVocab) -> str:
+    out: list[str] = []
+    last = 0
+    for m in rule.pattern.finditer(text):
+        if rule.handle(m, e, vocab):
+            out.append(text[last : m.start()])
+            out.append(" " * (m.end() - m.start()))
+            last = m.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
