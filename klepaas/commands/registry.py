@@ -3,34 +3,15 @@
 A `CommandSpec` carries the name, the help in Korean and English, the argument model, the risk,
 the scope, the function that runs it and the template that renders it. Help text, the structured
 grammar, JSON schemas for LLM tools and MCP, and the planner's vocabulary all come from here.
+The commands themselves live in `klepaas.commands.builtin` (names and arguments of DESIGN §3);
+`klepaas chat help` lists them with their usage.
 
-The command table (canonical; names and argument names are an interface — the planner, MCP and Slack rely on them)
-Every namespaced args model has `namespace: str | None = None` (None = the channel's bound namespace, else `default`; `"*"` = all namespaces, accepted only by list/overview-type commands). Names are validated as Kubernetes names (RFC 1123, lowercase, ≤ 63 for deployments/services as DNS labels is fine). All args models subclass `klepaas.commands.registry.Args` (extra="forbid").
-
-| command | args (type, default) | risk | scope |
-|---|---|---|---|
-| status | name: str (required), namespace, kind: Literal["deployment","pod","service"] \| None = None (None = find it: deployment, then pod, then service) | read | k8s:read |
-| logs | name: str, namespace, lines: int = 50 (1..5000), previous: bool = False, container: str \| None = None, all_pods: bool = False | read | k8s:read |
-| endpoint | name: str, namespace | read | k8s:read |
-| restart | name: str, namespace | write | k8s:write |
-| scale | name: str, namespace, replicas: int (0..settings max, the upper bound checked at run time with a clear message) | write | k8s:write |
-| rollback | name: str, namespace, revision: int \| None, steps_back: int \| None (≥1), commit: str \| None (hex 7–40) — at most one of the three; none = previous revision | dangerous | deploy:execute |
-| rollout_history | name: str, namespace | read | k8s:read |
-| deploy | name: str, namespace, image: str \| None, repo: str \| None ("owner/repo"), ref: str \| None — image or repo required | dangerous | deploy:execute |
-| overview | namespace (default None = all namespaces) | read | k8s:read |
-| list_pods / list_deployments / list_services / list_ingresses / list_endpoints / list_apps | namespace | read | k8s:read |
-| list_namespaces | (none) | read | k8s:read |
-| get_deployment / get_service | name: str, namespace | read | k8s:read |
-| cost_analysis | namespace | read | k8s:read |
-| help | command: str \| None = None | read | k8s:read |
-
-Semantics are kubectl's: `restart` = `kubectl rollout restart` (sets the template annotation
+Semantics are kubectl's: `restart` = `kubectl rollout restart` (the template annotation
 `kubectl.kubernetes.io/restartedAt`); `scale` goes through the scale subresource; `rollback` =
 `kubectl rollout undo` (previous, N steps back, a revision, or a commit matched against image tags
-or a `klepaas.io/commit` annotation: copy the target ReplicaSet's pod template minus the
-`pod-template-hash` label into the deployment); `deploy` = `kubectl set image` on an existing
-deployment's container, or creates a Deployment + Service for a new app; lists paginate and stay
-within a bounded number of API calls (never one per object), truncated with "and N more".
+or a `klepaas.io/commit` annotation); `deploy` = `kubectl set image` on an existing deployment's
+container, or a new Deployment (+ Service) for a new app. Lists paginate and make a bounded number
+of API calls (never one per object), truncated with "and N more".
 """
 
 from __future__ import annotations
@@ -121,7 +102,7 @@ class CommandSpec(Generic[A]):
             name=self.name,
             help_en=self.help_en,
             help_ko=self.help_ko,
-            risk=self.risk.value,  # type: ignore[arg-type]
+            risk=self.risk.value,
             args_model=self.args_model,
             usage=self.usage,
         )

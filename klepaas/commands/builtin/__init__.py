@@ -1,0 +1,24 @@
+"""The built-in commands, one module per area, and `build_registry()` that registers them all.
+
+- `inspect`: status, logs, endpoint, get_deployment, get_service, rollout_history
+- `rollout`: restart, scale (write), rollback, deploy (dangerous), each with a dry-run preview
+- `lists`: list_*, overview, cost_analysis (prices in `cost`)
+- `help`
+"""
+
+from __future__ import annotations
+
+from klepaas.commands.builtin import help as help_module
+from klepaas.commands.builtin import inspect, lists, rollout
+from klepaas.commands.registry import Registry
+
+
+def build_registry() -> Registry:
+    registry = Registry()
+    for module in (inspect, rollout, lists, help_module):
+        for spec in module.SPECS:
+            registry.register(spec)
+    return registry
+
+
+__all__ = ["build_registry"]

@@ -1,0 +1,449 @@
+"""The built-in commands' words, in English and Korean, in one catalogue.
+
+`t(lang, key, **values)` formats one message. Every key has both languages with the same
+placeholders (a test checks it); a missing key is a KeyError, found by the tests rather than by
+a user. Command help lines live on the `CommandSpec`s themselves.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from klepaas.llm.plan import Lang
+
+_M: dict[str, tuple[str, str]] = {
+    # ---- words and small labels (en, ko) ----
+    "word.cluster": ("cluster", "클러스터"),
+    "word.namespace": ("namespace", "네임스페이스"),
+    "word.all_namespaces": ("all namespaces", "전체 네임스페이스"),
+    "word.dry_run": ("dry run: nothing was changed", "시험 실행: 아무것도 바뀌지 않음"),
+    "word.ready": ("ready", "준비됨"),
+    "word.ready_of": ("{ready}/{total} ready", "{total}개 중 {ready}개 준비됨"),
+    "word.healthy_of": ("{healthy}/{total} healthy", "{total}개 중 {healthy}개 정상"),
+    "word.running_of": ("{running}/{total} running", "{total}개 중 {running}개 실행 중"),
+    "health.healthy": ("healthy", "정상"),
+    "health.progressing": ("rolling out", "배포 진행 중"),
+    "health.degraded": ("degraded", "문제 있음"),
+    "health.failed": ("failed", "실패"),
+    "health.stopped": ("scaled to zero", "중지됨(0개)"),
+    "risk.read": ("Look (run at once)", "조회 (바로 실행)"),
+    "risk.write": ("Change (may need approval)", "변경 (승인이 필요할 수 있음)"),
+    "risk.dangerous": ("Deploy and roll back (always approved by someone)", "배포·롤백 (항상 승인 필요)"),
+    "scope.public": ("public", "외부"),
+    "scope.nodes": ("node port", "노드 포트"),
+    "scope.cluster": ("inside the cluster", "클러스터 내부"),
+    "strategy.rolling": (
+        "rolling update (max surge {surge}, max unavailable {unavailable})",
+        "롤링 업데이트 (최대 추가 {surge}, 최대 중단 {unavailable})",
+    ),
+    "strategy.recreate": (
+        "recreate: all pods stop, then new ones start",
+        "재생성: 모든 파드를 멈춘 뒤 새로 시작",
+    ),
+    "button.rollback": ("Roll back", "롤백"),
+    # ---- kinds ----
+    "kind.deployment": ("deployment", "앱(디플로이먼트)"),
+    "kind.pod": ("pod", "파드"),
+    "kind.service": ("service", "서비스"),
+    "kind.namespace": ("namespace", "네임스페이스"),
+    "kind.replicaset": ("replicaset", "레플리카셋"),
+    "kind.ingress": ("ingress", "인그레스"),
+    "kind.endpoints": ("endpoints", "엔드포인트"),
+    "kind.node": ("node", "노드"),
+    "kind.event": ("event", "이벤트"),
+    "noun.pods": ("pods", "파드"),
+    "noun.deployments": ("deployments", "디플로이먼트"),
+    "noun.services": ("services", "서비스"),
+    "noun.ingresses": ("ingresses", "인그레스"),
+    "noun.endpoints": ("endpoints", "엔드포인트"),
+    "noun.namespaces": ("namespaces", "네임스페이스"),
+    "noun.apps": ("apps", "앱"),
+    # ---- field labels ----
+    "label.health": ("Health", "상태"),
+    "label.status": ("Status", "상태"),
+    "label.ready": ("Ready", "준비됨"),
+    "label.updated": ("Up to date", "최신"),
+    "label.available": ("Available", "사용 가능"),
+    "label.images": ("Images", "이미지"),
+    "label.image": ("Image", "이미지"),
+    "label.container": ("Container", "컨테이너"),
+    "label.revision": ("Revision", "리비전"),
+    "label.age": ("Age", "생성 후"),
+    "label.restarts": ("Restarts", "재시작"),
+    "label.node": ("Node", "노드"),
+    "label.ip": ("Pod IP", "파드 IP"),
+    "label.replicas": ("Replicas", "레플리카"),
+    "label.strategy": ("Strategy", "배포 전략"),
+    "label.selector": ("Selector", "셀렉터"),
+    "label.paused": ("Paused", "일시 중지"),
+    "label.change_cause": ("Change cause", "변경 사유"),
+    "label.type": ("Type", "유형"),
+    "label.cluster_ip": ("Cluster IP", "클러스터 IP"),
+    "label.external": ("External address", "외부 주소"),
+    "label.endpoints": ("Backing pods", "연결된 파드"),
+    "label.nodes": ("Nodes", "노드"),
+    "label.cpu": ("Allocatable CPU", "할당 가능 CPU"),
+    "label.memory": ("Allocatable memory", "할당 가능 메모리"),
+    "label.namespaces": ("Namespaces", "네임스페이스"),
+    "label.apps": ("Apps", "앱"),
+    "label.pods": ("Pods", "파드"),
+    "label.pods_replaced": ("Pods replaced", "교체될 파드"),
+    "label.monthly_estimate": ("Estimated monthly cost", "월 예상 비용"),
+    "label.cpu_requested": ("CPU requested", "요청 CPU"),
+    "label.memory_requested": ("Memory requested", "요청 메모리"),
+    # ---- table columns ----
+    "col.namespace": ("Namespace", "네임스페이스"),
+    "col.name": ("Name", "이름"),
+    "col.app": ("App", "앱"),
+    "col.pod": ("Pod", "파드"),
+    "col.deployment": ("Deployment", "디플로이먼트"),
+    "col.service": ("Service", "서비스"),
+    "col.ingress": ("Ingress", "인그레스"),
+    "col.container": ("Container", "컨테이너"),
+    "col.ready": ("Ready", "준비"),
+    "col.status": ("Status", "상태"),
+    "col.health": ("Health", "상태"),
+    "col.restarts": ("Restarts", "재시작"),
+    "col.age": ("Age", "생성 후"),
+    "col.node": ("Node", "노드"),
+    "col.image": ("Image", "이미지"),
+    "col.images": ("Images", "이미지"),
+    "col.state": ("State", "상태"),
+    "col.updated": ("Up to date", "최신"),
+    "col.available": ("Available", "사용 가능"),
+    "col.type": ("Type", "유형"),
+    "col.reason": ("Reason", "사유"),
+    "col.object": ("Object", "대상"),
+    "col.message": ("Message", "메시지"),
+    "col.cluster_ip": ("Cluster IP", "클러스터 IP"),
+    "col.external": ("External", "외부 주소"),
+    "col.ports": ("Ports", "포트"),
+    "col.port": ("Port", "포트"),
+    "col.target": ("Target port", "대상 포트"),
+    "col.node_port": ("Node port", "노드 포트"),
+    "col.protocol": ("Protocol", "프로토콜"),
+    "col.ip": ("IP", "IP"),
+    "col.class": ("Class", "클래스"),
+    "col.hosts": ("Hosts", "호스트"),
+    "col.address": ("Address", "주소"),
+    "col.backends": ("Backends", "백엔드"),
+    "col.endpoints": ("Endpoints", "엔드포인트"),
+    "col.kind": ("Kind", "종류"),
+    "col.scope": ("Reachable from", "접근 범위"),
+    "col.revision": ("Revision", "리비전"),
+    "col.change_cause": ("Change cause", "변경 사유"),
+    "col.pods": ("Pods", "파드"),
+    "col.cpu": ("CPU (request / limit)", "CPU (요청 / 제한)"),
+    "col.memory": ("Memory (request / limit)", "메모리 (요청 / 제한)"),
+    "col.monthly": ("Per month", "월 비용"),
+    "col.detail": ("Detail", "내용"),
+    "col.command": ("Command", "명령"),
+    "col.description": ("What it does", "설명"),
+    # ---- titles ----
+    "title.pods": ("Pods in {namespace}", "{namespace} 파드"),
+    "title.deployments": ("Deployments in {namespace}", "{namespace} 디플로이먼트"),
+    "title.services": ("Services in {namespace}", "{namespace} 서비스"),
+    "title.ingresses": ("Ingresses in {namespace}", "{namespace} 인그레스"),
+    "title.endpoints": ("Endpoints in {namespace}", "{namespace} 엔드포인트"),
+    "title.apps": ("Apps in {namespace}", "{namespace} 앱"),
+    "title.namespaces": ("Namespaces", "네임스페이스"),
+    "title.app_pods": ("Pods", "파드"),
+    "title.backends": ("Backing pods", "연결된 파드"),
+    "title.namespace_status": ("Apps in {namespace}", "{namespace} 앱 상태"),
+    "title.events": ("Recent warnings", "최근 경고"),
+    "title.containers": ("Containers", "컨테이너"),
+    "title.conditions": ("Conditions", "상태 조건"),
+    "title.ports": ("Ports", "포트"),
+    "title.overview": ("Cluster {cluster}", "클러스터 {cluster}"),
+    "title.attention": ("Needs attention", "확인이 필요한 앱"),
+    "title.cost": ("Estimated cost: {namespace}", "예상 비용: {namespace}"),
+    "preview.title": ("What will change", "변경될 내용"),
+    # ---- errors and hints ----
+    "err.one_namespace": (
+        "this command works on one namespace; name it instead of all namespaces",
+        "이 명령은 네임스페이스 하나에서만 동작합니다. 전체 대신 네임스페이스를 지정하세요",
+    ),
+    "err.namespace_not_allowed": (
+        'namespace "{namespace}" is not available in this channel (allowed: {allowed})',
+        '이 채널에서는 "{namespace}" 네임스페이스를 쓸 수 없습니다 (허용: {allowed})',
+    ),
+    "err.not_found_in": (
+        '{kind} "{name}" not found in namespace "{namespace}"',
+        '"{namespace}" 네임스페이스에 {kind} "{name}"이(가) 없습니다',
+    ),
+    "err.not_found": ('{kind} "{name}" not found', '{kind} "{name}"이(가) 없습니다'),
+    "hint.did_you_mean": ("did you mean {names}?", "{names}을(를) 찾으셨나요?"),
+    "hint.found_in_namespaces": (
+        "it exists in namespace {namespaces}",
+        "{namespaces} 네임스페이스에 있습니다",
+    ),
+    "hint.known_revisions": ("revisions: {revisions}", "리비전: {revisions}"),
+    "hint.max_replicas": ("the limit is KLEPAAS_MAX_REPLICAS", "상한은 KLEPAAS_MAX_REPLICAS 설정입니다"),
+    "hint.previous_logs": (
+        "the container restarted {restarts} times; `logs {name} --previous` shows the crashed run",
+        "컨테이너가 {restarts}번 재시작했습니다. 이전 실행 로그는 `logs {name} --previous`로 볼 수 있습니다",
+    ),
+    "hint.scale_up": (
+        "scale it up first, e.g. `scale {name} 1`",
+        "먼저 파드를 늘리세요. 예: `scale {name} 1`",
+    ),
+    "hint.expose": (
+        "no service selects {name}'s pods; create a Service to reach it",
+        "{name}의 파드를 가리키는 서비스가 없습니다. 접속하려면 서비스를 만드세요",
+    ),
+    "hint.restart": (
+        "to start fresh pods with the same image, use `restart {name}`",
+        "같은 이미지로 파드를 새로 띄우려면 `restart {name}`을 쓰세요",
+    ),
+    # ---- pod problems ----
+    "problem.CrashLoopBackOff": (
+        "{pod}: container {container} keeps crashing ({restarts} restarts); see `logs {app} --previous`",
+        "{pod}: {container} 컨테이너가 계속 종료됩니다 (재시작 {restarts}회). "
+        "`logs {app} --previous`로 확인하세요",
+    ),
+    "problem.OOMKilled": (
+        "{pod}: container {container} ran out of memory (OOMKilled, {restarts} restarts); "
+        "raise its memory limit",
+        "{pod}: {container} 컨테이너가 메모리 부족으로 종료됐습니다 "
+        "(OOMKilled, 재시작 {restarts}회). 메모리 제한을 늘리세요",
+    ),
+    "problem.ImagePullBackOff": (
+        "{pod}: the image of {container} cannot be pulled; check the name and tag",
+        "{pod}: {container} 컨테이너 이미지를 받을 수 없습니다. 이름과 태그를 확인하세요",
+    ),
+    "problem.ErrImagePull": (
+        "{pod}: pulling the image of {container} failed; check the name and tag",
+        "{pod}: {container} 컨테이너 이미지 받기에 실패했습니다. 이름과 태그를 확인하세요",
+    ),
+    "problem.Error": (
+        "{pod}: container {container} exited with an error ({restarts} restarts)",
+        "{pod}: {container} 컨테이너가 오류로 종료됐습니다 (재시작 {restarts}회)",
+    ),
+    "problem.other": (
+        "{pod}: container {container}: {reason} ({restarts} restarts)",
+        "{pod}: {container} 컨테이너: {reason} (재시작 {restarts}회)",
+    ),
+    # ---- status ----
+    "status.healthy": (
+        "{name} is healthy: {ready}/{desired} pods ready",
+        "{name} 정상: 파드 {desired}개 중 {ready}개 준비됨",
+    ),
+    "status.progressing": (
+        "{name} is rolling out: {ready}/{desired} pods ready",
+        "{name} 배포 진행 중: 파드 {desired}개 중 {ready}개 준비됨",
+    ),
+    "status.degraded": (
+        "{name} has problems: {ready}/{desired} pods ready, {problems} failing",
+        "{name}에 문제가 있습니다: 파드 {desired}개 중 {ready}개 준비됨, {problems}개 실패",
+    ),
+    "status.failed": (
+        "{name}'s rollout failed: {ready}/{desired} pods ready",
+        "{name} 배포 실패: 파드 {desired}개 중 {ready}개 준비됨",
+    ),
+    "status.stopped": ("{name} is scaled to zero", "{name}은(는) 파드 0개로 중지되어 있습니다"),
+    "status.pod": (
+        "pod {name} is {status}: {ready}/{total} containers ready, {restarts} restarts",
+        "파드 {name} 상태 {status}: 컨테이너 {total}개 중 {ready}개 준비됨, 재시작 {restarts}회",
+    ),
+    "status.namespace": (
+        "{namespace}: {total} apps, {healthy} healthy, {unhealthy} with problems",
+        "{namespace}: 앱 {total}개, 정상 {healthy}개, 문제 {unhealthy}개",
+    ),
+    "empty.apps": ("no apps in namespace {namespace}", "{namespace} 네임스페이스에 앱이 없습니다"),
+    "empty.list": ("no {what} in {namespace}", "{namespace}에 {what}이(가) 없습니다"),
+    # ---- logs ----
+    "logs.title": (
+        "Logs of {pod} ({container}), last {lines} lines",
+        "{pod} ({container}) 로그, 마지막 {lines}줄",
+    ),
+    "logs.summary": (
+        "last {lines} log lines of {pod} ({container})",
+        "{pod} ({container}) 최근 로그 {lines}줄",
+    ),
+    "logs.summary_previous": (
+        "last {lines} log lines of the previous run of {pod} ({container})",
+        "{pod} ({container}) 이전 실행의 로그 {lines}줄",
+    ),
+    "logs.empty": ("the container wrote nothing yet", "컨테이너가 아직 아무것도 출력하지 않았습니다"),
+    "logs.no_pods": ("{name} has no pods to read logs from", "{name}에 로그를 읽을 파드가 없습니다"),
+    "logs.no_container": (
+        'pod {pod} has no container "{container}" (containers: {containers})',
+        '파드 {pod}에 "{container}" 컨테이너가 없습니다 (컨테이너: {containers})',
+    ),
+    "logs.other_pods": ("{count} more pods", "다른 파드 {count}개"),
+    # ---- endpoint / service ----
+    "endpoint.title": ("How to reach {name}", "{name} 접속 주소"),
+    "endpoint.public": ("{name} is reachable at {url}", "{name} 접속 주소: {url}"),
+    "endpoint.internal": (
+        "{name} is reachable only inside the cluster, at {url}",
+        "{name}은(는) 클러스터 내부에서만 접속할 수 있습니다: {url}",
+    ),
+    "endpoint.no_service": ("no service routes to {name}", "{name}(으)로 연결되는 서비스가 없습니다"),
+    "service.summary": (
+        "service {name} ({type}): {ready}/{total} backing pods ready",
+        "서비스 {name} ({type}): 연결된 파드 {total}개 중 {ready}개 준비됨",
+    ),
+    "service.no_backends": (
+        "service {name} ({type}) has no ready pods behind it",
+        "서비스 {name} ({type})에 준비된 파드가 없습니다",
+    ),
+    "get_deployment.summary": (
+        "deployment {name}: {ready}/{desired} ready, revision {revision}, {images}",
+        "디플로이먼트 {name}: {desired}개 중 {ready}개 준비됨, 리비전 {revision}, {images}",
+    ),
+    # ---- history ----
+    "history.title": ("Revisions of {name}", "{name} 배포 이력"),
+    "history.summary": (
+        "{name} has {count} revisions; revision {current} is live",
+        "{name} 리비전 {count}개, 현재 리비전 {current}",
+    ),
+    "history.empty": ("{name} has no recorded revisions", "{name}에 기록된 리비전이 없습니다"),
+    # ---- restart ----
+    "restart.done": (
+        "restarting {name}: its {replicas} pods are being replaced",
+        "{name} 재시작 중: 파드 {replicas}개를 교체합니다",
+    ),
+    "restart.done_zero": (
+        "{name} is scaled to zero: the restart takes effect when it is scaled up",
+        "{name}은(는) 파드 0개 상태입니다. 재시작은 파드를 늘릴 때 적용됩니다",
+    ),
+    "restart.preview": (
+        "restart {name}: its {replicas} pods will be replaced",
+        "{name} 재시작: 파드 {replicas}개가 교체됩니다",
+    ),
+    "restart.paused": (
+        "{name}'s rollouts are paused; resume them before restarting",
+        "{name}의 배포가 일시 중지되어 있습니다. 재개한 뒤 재시작하세요",
+    ),
+    # ---- scale ----
+    "scale.done": (
+        "{name} scaled from {before} to {after} pods",
+        "{name} 파드 {before}개 → {after}개로 조정했습니다",
+    ),
+    "scale.preview": ("{name}: {before} → {after} pods", "{name}: 파드 {before}개 → {after}개"),
+    "scale.unchanged": (
+        "{name} already runs {replicas} pods; nothing to do",
+        "{name}은(는) 이미 파드 {replicas}개입니다. 바꿀 것이 없습니다",
+    ),
+    "scale.too_many": (
+        "{replicas} pods is more than the allowed {limit}",
+        "파드 {replicas}개는 허용된 최대 {limit}개보다 많습니다",
+    ),
+    # ---- rollback ----
+    "rollback.done": (
+        "rolling back {name} from revision {before} to revision {after} ({images})",
+        "{name}을(를) 리비전 {before}에서 리비전 {after}({images})(으)로 롤백합니다",
+    ),
+    "rollback.preview": (
+        "roll back {name}: revision {before} → the template of revision {after}",
+        "{name} 롤백: 리비전 {before} → 리비전 {after}의 설정",
+    ),
+    "rollback.no_such_revision": (
+        "{name} has no revision {revision}",
+        "{name}에 리비전 {revision}이(가) 없습니다",
+    ),
+    "rollback.already_current": (
+        "{name} already runs revision {revision}",
+        "{name}은(는) 이미 리비전 {revision}입니다",
+    ),
+    "rollback.no_commit": (
+        "no revision of {name} was deployed from commit {commit}",
+        "{name}에 커밋 {commit}(으)로 배포된 리비전이 없습니다",
+    ),
+    "rollback.commit_current": (
+        "{name} already runs commit {commit}",
+        "{name}은(는) 이미 커밋 {commit}입니다",
+    ),
+    "rollback.not_enough": (
+        "{name} has only {available} earlier revisions; cannot go back {steps}",
+        "{name}의 이전 리비전은 {available}개뿐이라 {steps}단계 되돌릴 수 없습니다",
+    ),
+    "rollback.paused": (
+        "{name}'s rollouts are paused; resume them before rolling back",
+        "{name}의 배포가 일시 중지되어 있습니다. 재개한 뒤 롤백하세요",
+    ),
+    # ---- deploy ----
+    "deploy.created": ("created {name} running {image}", "{name}을(를) 만들고 {image}을(를) 실행합니다"),
+    "deploy.updated": (
+        "deploying {after} to {name} (was {before})",
+        "{name}에 {after} 배포 중 (이전 {before})",
+    ),
+    "deploy.preview": ("{name}: image {before} → {after}", "{name}: 이미지 {before} → {after}"),
+    "deploy.preview_new": (
+        "creates a new app {name} running {image} (1 pod)",
+        "새 앱 {name}을(를) 만들어 {image} 실행 (파드 1개)",
+    ),
+    "deploy.preview_new_service": (
+        "creates a new app {name} running {image} (1 pod) and a service on port {port}",
+        "새 앱 {name}을(를) 만들어 {image} 실행 (파드 1개), 포트 {port} 서비스 생성",
+    ),
+    "deploy.unchanged": ("{name} already runs {image}", "{name}은(는) 이미 {image}을(를) 실행 중입니다"),
+    "deploy.need_image": (
+        "{name} does not exist yet; give an image to create it",
+        "{name} 앱이 아직 없습니다. 만들려면 이미지를 지정하세요",
+    ),
+    "deploy.no_container": (
+        '{name} has no container "{container}" (containers: {containers})',
+        '{name}에 "{container}" 컨테이너가 없습니다 (컨테이너: {containers})',
+    ),
+    "deploy.which_container": (
+        "{name} has several containers ({containers}); say which one",
+        "{name}에 컨테이너가 여러 개 있습니다 ({containers}). 하나를 지정하세요",
+    ),
+    # ---- lists ----
+    "list.summary": ("{count} {what} in {namespace}", "{namespace}: {what} {count}개"),
+    "list.summary_cluster": ("{count} {what}", "{what} {count}개"),
+    "overview.summary": (
+        "{cluster}: {nodes} nodes, {apps} apps ({healthy} healthy), {pods} pods; {attention} need attention",
+        "{cluster}: 노드 {nodes}개, 앱 {apps}개(정상 {healthy}개), 파드 {pods}개, 확인 필요 {attention}개",
+    ),
+    "overview.all_good": ("every app is healthy", "모든 앱이 정상입니다"),
+    "overview.no_nodes": (
+        "node details are not visible to this identity",
+        "이 계정으로는 노드 정보를 볼 수 없습니다",
+    ),
+    # ---- cost ----
+    "cost.summary": (
+        "{namespace}: about {monthly} a month (estimate)",
+        "{namespace}: 월 약 {monthly} (추정)",
+    ),
+    "cost.basis": (
+        "Estimate from requested CPU and memory at ${vcpu}/vCPU-hour and ${gib}/GiB-hour, {hours} "
+        "hours a month ({source}); not a bill.",
+        "요청한 CPU·메모리 기준 추정치입니다: vCPU-시간당 ${vcpu}, GiB-시간당 ${gib}, 월 {hours}시간 "
+        "({source}). 실제 청구액이 아닙니다.",
+    ),
+    "cost.no_requests": (
+        "{count} pods request nothing and are not counted.",
+        "요청량이 없는 파드 {count}개는 계산에서 빠졌습니다.",
+    ),
+    "cost.partial": ("Only the first {count} pods were counted.", "처음 {count}개 파드만 계산했습니다."),
+    # ---- help ----
+    "help.title": ("What I can do", "사용할 수 있는 명령"),
+    "help.summary": (
+        "{count} commands; ask in Korean or English",
+        "명령 {count}개, 한국어나 영어로 물어보세요",
+    ),
+    "help.footer": (
+        'Say it in your own words too: "nginx 상태 알려줘", "scale api to 3 in staging".',
+        '자연어로도 됩니다: "nginx 상태 알려줘", "staging api 3개로 늘려줘".',
+    ),
+}
+
+CATALOGUE: dict[str, dict[Lang, str]] = {key: {"en": en, "ko": ko} for key, (en, ko) in _M.items()}
+
+
+def t(lang: Lang, key: str, **values: Any) -> str:
+    """The message `key` in `lang` (English for anything but "ko"), formatted with `values`."""
+    entry = CATALOGUE[key]
+    return entry["ko" if lang == "ko" else "en"].format(**values)
+
+
+def kind_label(lang: Lang, kind: str) -> str:
+    entry = CATALOGUE.get(f"kind.{kind}")
+    return entry["ko" if lang == "ko" else "en"] if entry else kind
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}

@@ -1,0 +1,798 @@
+"""The Kubernetes gateway: the one place that talks to a cluster's API server.
+
+`KubeGateway` is the protocol the rest of the bot uses: async methods that return the typed data
+of `klepaas.k8s.models` and raise the errors of `klepaas.errors` (translated in
+`klepaas.k8s.errors`), never client objects, raw API dicts or client exceptions.
+
+`KubernetesGateway` implements it over the **official synchronous `kubernetes` client**, run in a
+bounded `ThreadPoolExecutor`. Why that client: it is the one that reads kubeconfigs exactly as
+kubectl does (contexts, exec and OIDC auth plugins, in-cluster service accounts), it is generated
+and released in step with Kubernetes by the Kubernetes project itself, and it is the
+best-maintained Python client; `kubernetes_asyncio` is a separately maintained generated fork that
+lags behind in versions and auth plugins. Why a bounded pool: each call holds a thread while it
+waits on the network, and a fixed number of workers (`KLEPAAS_KUBE_WORKERS`) caps how many
+requests one bot process has in flight against a cluster, however many commands arrive at once;
+the rest queue. Watches, which hold a thread for as long as the stream is open, get their own
+pool of the same size, so that following rollouts can never starve ordinary requests.
+
+Each gateway owns its `ApiClient`, built from a kubeconfig context
+(`kubernetes.config.new_client_from_config`) or from the in-cluster service account; the
+client's global default configuration is never touched, so several clusters can be used at once.
+Every request carries the timeout from settings. Responses are read with `_preload_content=False`
+and parsed straight from JSON into our dataclasses in the worker thread: it skips the client's
+model layer, which is slow for large lists, and keeps parsing off the event loop.
+
+Lists are paginated with `limit`/`continue` (page size from settings): one request per page,
+never one per object. A `with_identity(user, groups)` gateway shares the pools and connections
+but sends `Impersonate-User`/`Impersonate-Group` on every request, so the API server's RBAC
+decides what that person may do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import difflib
+import functools
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, Literal, Protocol, TypedDict, TypeVar, Unpack
+
+import urllib3
+import urllib3.exceptions
+from kubernetes import client as k8s_client
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from klepaas.config import KubeSettings
+from klepaas.errors import Conflict, KlepaasError
+from klepaas.k8s.errors import ResourceExpired, ResourceNotFound, ResourceRef, api_status, translate
+from klepaas.k8s.models import (
+    CHANGE_CAUSE_ANNOTATION,
+    POD_TEMPLATE_HASH_LABEL,
+    Deployment,
+    Endpoints,
+    Event,
+    Ingress,
+    Namespace,
+    Node,
+    Obj,
+    Pod,
+    ReplicaSet,
+    ResourceList,
+    Scale,
+    Service,
+    WatchEvent,
+    parse_deployment,
+    parse_endpoints,
+    parse_event,
+    parse_ingress,
+    parse_namespace,
+    parse_node,
+    parse_pod,
+    parse_replicaset,
+    parse_scale,
+    parse_service,
+)
+from klepaas.k8s.transport import (
+    USER_AGENT,
+    Identity,
+    ImpersonatingRest,
+    LineReader,
+    api_client_from_kubeconfig,
+)
+from klepaas.logging import get_logger
+
+log = get_logger(__name__)
+
+T = TypeVar("T")
+
+FIELD_MANAGER = "klepaas"
+# Pod logs are cut at this many bytes on the server side: a chat message is not a log viewer.
+MAX_LOG_BYTES = 512 * 1024
+# Annotations a rollback does not copy from the old ReplicaSet (kubectl's annotationsToSkip).
+ROLLBACK_SKIPPED_ANNOTATIONS = frozenset(
+    {
+        "kubectl.kubernetes.io/last-applied-configuration",
+        "deployment.kubernetes.io/revision",
+        "deployment.kubernetes.io/revision-history",
+        "deployment.kubernetes.io/desired-replicas",
+        "deployment.kubernetes.io/max-replicas",
+        "deprecated.deployment.rollback.to",
+    }
+)
+# How many names one "did you mean" list call looks at.
+SUGGESTION_SCAN_LIMIT = 2000
+
+
+class ListOptions(TypedDict, total=False):
+    """Options of every list call: selectors as the API takes them, and how many items at most
+    (fetched in pages of `list_page_size`; None means all)."""
+
+    label_selector: str | None
+    field_selector: str | None
+    limit: int | None
+
+
+class KubeGateway(Protocol):
+    """What the bot may ask of a cluster. `namespace=None` on a list means all namespaces."""
+
+    @property
+    def cluster(self) -> str: ...
+
+    @property
+    def identity(self) -> Identity | None: ...
+
+    def with_identity(self, user: str, groups: list[str] | tuple[str, ...] = ()) -> KubeGateway: ...
+
+    # reads
+    async def list_namespaces(self, **options: Unpack[ListOptions]) -> ResourceList[Namespace]: ...
+    async def get_namespace(self, name: str) -> Namespace: ...
+    async def list_nodes(self, **options: Unpack[ListOptions]) -> ResourceList[Node]: ...
+    async def list_deployments(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[Deployment]: ...
+    async def get_deployment(self, namespace: str, name: str) -> Deployment: ...
+    async def list_replicasets(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[ReplicaSet]: ...
+    async def get_replicaset(self, namespace: str, name: str) -> ReplicaSet: ...
+    async def list_pods(self, namespace: str | None, **options: Unpack[ListOptions]) -> ResourceList[Pod]: ...
+    async def get_pod(self, namespace: str, name: str) -> Pod: ...
+    async def list_services(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[Service]: ...
+    async def get_service(self, namespace: str, name: str) -> Service: ...
+    async def list_endpoints(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[Endpoints]: ...
+    async def get_endpoints(self, namespace: str, name: str) -> Endpoints: ...
+    async def list_ingresses(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[Ingress]: ...
+    async def get_ingress(self, namespace: str, name: str) -> Ingress: ...
+    async def list_events(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[Event]: ...
+    async def read_scale(self, namespace: str, name: str) -> Scale: ...
+    async def pod_logs(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        container: str | None = None,
+        tail_lines: int | None = None,
+        previous: bool = False,
+        limit_bytes: int | None = MAX_LOG_BYTES,
+        timestamps: bool = False,
+    ) -> str: ...
+
+    # writes (dry_run=True: the server validates and answers, nothing is stored)
+    async def patch_deployment(
+        self, namespace: str, name: str, patch: Mapping[str, Any], *, dry_run: bool = False
+    ) -> Deployment: ...
+    async def patch_scale(
+        self, namespace: str, name: str, replicas: int, *, dry_run: bool = False
+    ) -> Scale: ...
+    async def rollback_deployment(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        to_replicaset: str,
+        change_cause: str | None = None,
+        dry_run: bool = False,
+    ) -> Deployment: ...
+    async def create_deployment(
+        self, namespace: str, manifest: Mapping[str, Any], *, dry_run: bool = False
+    ) -> Deployment: ...
+    async def create_service(
+        self, namespace: str, manifest: Mapping[str, Any], *, dry_run: bool = False
+    ) -> Service: ...
+
+    # watches: events after `resource_version` until the server ends the stream
+    def watch_deployments(
+        self,
+        namespace: str,
+        *,
+        name: str | None = None,
+        label_selector: str | None = None,
+        resource_version: str | None = None,
+        timeout_seconds: int = 60,
+    ) -> AsyncIterator[WatchEvent[Deployment]]: ...
+    def watch_pods(
+        self,
+        namespace: str,
+        *,
+        label_selector: str | None = None,
+        resource_version: str | None = None,
+        timeout_seconds: int = 60,
+    ) -> AsyncIterator[WatchEvent[Pod]]: ...
+
+    def close(self) -> None: ...
+
+
+# ---- resource kinds -------------------------------------------------------------------------
+
+Api = Literal["core", "apps", "networking"]
+
+
+@dataclass(frozen=True)
+class _Kind(Generic[T]):
+    kind: str  # singular, for messages: "deployment"
+    api: Api
+    stem: str  # client method stem: list_namespaced_{stem}, read_namespaced_{stem}, ...
+    namespaced: bool
+    parse: Callable[[Obj], T]
+
+    def list_method(self, all_namespaces: bool) -> str:
+        if not self.namespaced:
+            return f"list_{self.stem}"
+        return f"list_{self.stem}_for_all_namespaces" if all_namespaces else f"list_namespaced_{self.stem}"
+
+    def read_method(self) -> str:
+        return f"read_namespaced_{self.stem}" if self.namespaced else f"read_{self.stem}"
+
+
+NAMESPACES = _Kind("namespace", "core", "namespace", False, parse_namespace)
+NODES = _Kind("node", "core", "node", False, parse_node)
+DEPLOYMENTS = _Kind("deployment", "apps", "deployment", True, parse_deployment)
+REPLICASETS = _Kind("replicaset", "apps", "replica_set", True, parse_replicaset)
+PODS = _Kind("pod", "core", "pod", True, parse_pod)
+SERVICES = _Kind("service", "core", "service", True, parse_service)
+ENDPOINTS = _Kind("endpoints", "core", "endpoints", True, parse_endpoints)
+INGRESSES = _Kind("ingress", "networking", "ingress", True, parse_ingress)
+EVENTS = _Kind("event", "core", "event", True, parse_event)
+
+
+class KubernetesGateway:
+    """`KubeGateway` over the official client; see the module docstring."""
+
+    def __init__(
+        self,
+        api_client: k8s_client.ApiClient,
+        settings: KubeSettings,
+        *,
+        cluster: str,
+        pool: ThreadPoolExecutor | None = None,
+        watch_pool: ThreadPoolExecutor | None = None,
+        identity: Identity | None = None,
+        owns_client: bool = True,
+    ) -> None:
+        self._api_client = api_client
+        self._settings = settings
+        self._cluster = cluster
+        self._identity = identity
+        self._owns_client = owns_client
+        self._owns_pools = pool is None
+        self._pool = pool or ThreadPoolExecutor(settings.max_workers, thread_name_prefix="kube")
+        self._watch_pool = watch_pool or ThreadPoolExecutor(
+            settings.max_workers, thread_name_prefix="kube-watch"
+        )
+        self._timeout = settings.request_timeout_seconds
+        self._page_size = settings.list_page_size
+        self._apis: dict[Api, Any] = {
+            "core": k8s_client.CoreV1Api(api_client),
+            "apps": k8s_client.AppsV1Api(api_client),
+            "networking": k8s_client.NetworkingV1Api(api_client),
+        }
+        self._closed = False
+
+    @classmethod
+    def from_kubeconfig(
+        cls, settings: KubeSettings, path: str | Path | None, context: str | None, **kwargs: Any
+    ) -> KubernetesGateway:
+        try:
+            api = api_client_from_kubeconfig(settings, path, context)
+        except (ConfigException, OSError) as exc:
+            raise translate(ConfigException(str(exc)), cluster=context) from exc
+        return cls(api, settings, cluster=context or "default", **kwargs)
+
+    # ---- identity and lifecycle --------------------------------------------------------
+
+    @property
+    def cluster(self) -> str:
+        return self._cluster
+
+    @property
+    def server(self) -> str:
+        return str(self._api_client.configuration.host)
+
+    @property
+    def identity(self) -> Identity | None:
+        return self._identity
+
+    def with_identity(self, user: str, groups: list[str] | tuple[str, ...] = ()) -> KubernetesGateway:
+        """A gateway acting as `user` (and `groups`) through impersonation; shares pools and
+        connections with this one. Our own service account needs the `impersonate` verb."""
+        identity = Identity(user, tuple(groups))
+        api = k8s_client.ApiClient(configuration=self._api_client.configuration)
+        api.rest_client.close()
+        base_rest = self._api_client.rest_client
+        if isinstance(base_rest, ImpersonatingRest):
+            base_rest = base_rest._inner
+        api.rest_client = ImpersonatingRest(base_rest, identity)  # type: ignore[assignment]
+        api.user_agent = USER_AGENT
+        return KubernetesGateway(
+            api,
+            self._settings,
+            cluster=self._cluster,
+            pool=self._pool,
+            watch_pool=self._watch_pool,
+            identity=identity,
+            owns_client=False,
+        )
+
+    def close(self) -> None:
+        """Release connections and threads; in-flight calls finish on their own timeouts."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_pools:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._watch_pool.shutdown(wait=False, cancel_futures=True)
+        if self._owns_client:
+            with contextlib.suppress(Exception):
+                self._api_client.close()
+
+    # ---- plumbing ----------------------------------------------------------------------
+
+    def _request(self, api: Api, method: str, *args: Any, **kwargs: Any) -> Any:
+        """One blocking request (in a worker thread); returns the response body as JSON."""
+        response = getattr(self._apis[api], method)(
+            *args, _preload_content=False, _request_timeout=self._timeout, **kwargs
+        )
+        try:
+            data = response.data
+        finally:
+            response.release_conn()
+        return json.loads(data) if data else {}
+
+    async def _run(
+        self,
+        fn: Callable[[], T],
+        *,
+        ref: ResourceRef | None,
+        verb: str,
+        pool: ThreadPoolExecutor | None = None,
+    ) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(pool or self._pool, fn)
+        except (ApiException, urllib3.exceptions.HTTPError, OSError, ConfigException) as exc:
+            error = translate(exc, ref, verb=verb, cluster=self._cluster, timeout=self._timeout)
+            if isinstance(exc, ApiException):
+                status = api_status(exc)
+                log.debug(
+                    "k8s.api_error",
+                    cluster=self._cluster,
+                    verb=verb,
+                    code=status.code,
+                    reason=status.reason,
+                    message=status.message,
+                )
+            else:
+                log.debug("k8s.transport_error", cluster=self._cluster, verb=verb, error=type(exc).__name__)
+            raise error from exc
+
+    async def _run_on(
+        self, kind: _Kind[Any], namespace: str | None, name: str, fn: Callable[[], T], verb: str
+    ) -> T:
+        """`_run` for a request about one named object: a 404 gets its "did you mean"."""
+        try:
+            return await self._run(fn, ref=ResourceRef(kind.kind, name, namespace), verb=verb)
+        except ResourceNotFound as exc:
+            if exc.kind != kind.kind:
+                raise
+            raise await self._not_found(kind, namespace, name) from exc.__cause__
+
+    async def _list(
+        self,
+        kind: _Kind[T],
+        namespace: str | None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+    ) -> ResourceList[T]:
+        all_namespaces = namespace is None or namespace == "*"
+        method = kind.list_method(all_namespaces)
+        args: tuple[Any, ...] = () if all_namespaces or not kind.namespaced else (namespace,)
+        ref = ResourceRef(kind.kind, None, None if all_namespaces else namespace)
+        query: dict[str, Any] = {}
+        if label_selector:
+            query["label_selector"] = label_selector
+        if field_selector:
+            query["field_selector"] = field_selector
+
+        def fetch(page_limit: int, token: str | None) -> tuple[list[T], Obj]:
+            body = self._request(
+                kind.api, method, *args, limit=page_limit, **({"_continue": token} if token else {}), **query
+            )
+            return [kind.parse(item) for item in body.get("items") or []], body.get("metadata") or {}
+
+        items: list[T] = []
+        token: str | None = None
+        resource_version = ""
+        restarted = False
+        while True:
+            page = self._page_size if limit is None else max(1, min(self._page_size, limit - len(items)))
+            try:
+                batch, meta = await self._run(functools.partial(fetch, page, token), ref=ref, verb="list")
+            except ResourceExpired:
+                # The continue token outlived the server's snapshot; start over once.
+                if restarted or token is None:
+                    raise
+                restarted, items, token = True, [], None
+                continue
+            if not resource_version:
+                resource_version = str(meta.get("resourceVersion", ""))
+            items.extend(batch)
+            token = meta.get("continue") or None
+            if token is None:
+                return ResourceList(items, resource_version, 0)
+            if limit is not None and len(items) >= limit:
+                remaining = meta.get("remainingItemCount")
+                return ResourceList(
+                    items, resource_version, int(remaining) if remaining is not None else None
+                )
+
+    async def _get(self, kind: _Kind[T], namespace: str | None, name: str) -> T:
+        args = (name, namespace) if kind.namespaced else (name,)
+        ns = namespace if kind.namespaced else None
+        fetch = functools.partial(self._request, kind.api, kind.read_method(), *args)
+        return kind.parse(await self._run_on(kind, ns, name, fetch, "get"))
+
+    async def _not_found(self, kind: _Kind[Any], namespace: str | None, name: str) -> ResourceNotFound:
+        """A not-found error with "did you mean" suggestions from one list call of that kind; when
+        the namespace itself is missing, says so (with its own suggestions) instead."""
+        ns = namespace if kind.namespaced else None
+        names = await self._names(kind, ns)
+        if kind.namespaced and ns and not names:
+            namespaces = await self._names(NAMESPACES, None)
+            if namespaces and ns not in namespaces:
+                return ResourceNotFound("namespace", ns, suggestions=_close(ns, namespaces))
+        return ResourceNotFound(kind.kind, name, ns, suggestions=_close(name, names))
+
+    async def _names(self, kind: _Kind[Any], namespace: str | None) -> list[str]:
+        try:
+            found = await self._list(
+                kind, namespace, label_selector=None, field_selector=None, limit=SUGGESTION_SCAN_LIMIT
+            )
+        except KlepaasError:
+            return []  # no suggestions is better than hiding the not-found behind another error
+        return [item.meta.name for item in found.items]
+
+    # ---- reads -------------------------------------------------------------------------
+
+    async def list_namespaces(self, **options: Unpack[ListOptions]) -> ResourceList[Namespace]:
+        return await self._list(NAMESPACES, None, **options)
+
+    async def get_namespace(self, name: str) -> Namespace:
+        return await self._get(NAMESPACES, None, name)
+
+    async def list_nodes(self, **options: Unpack[ListOptions]) -> ResourceList[Node]:
+        return await self._list(NODES, None, **options)
+
+    async def list_deployments(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[Deployment]:
+        return await self._list(DEPLOYMENTS, namespace, **options)
+
+    async def get_deployment(self, namespace: str, name: str) -> Deployment:
+        return await self._get(DEPLOYMENTS, namespace, name)
+
+    async def list_replicasets(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[ReplicaSet]:
+        return await self._list(REPLICASETS, namespace, **options)
+
+    async def get_replicaset(self, namespace: str, name: str) -> ReplicaSet:
+        return await self._get(REPLICASETS, namespace, name)
+
+    async def list_pods(self, namespace: str | None, **options: Unpack[ListOptions]) -> ResourceList[Pod]:
+        return await self._list(PODS, namespace, **options)
+
+    async def get_pod(self, namespace: str, name: str) -> Pod:
+        return await self._get(PODS, namespace, name)
+
+    async def list_services(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[Service]:
+        return await self._list(SERVICES, namespace, **options)
+
+    async def get_service(self, namespace: str, name: str) -> Service:
+        return await self._get(SERVICES, namespace, name)
+
+    async def list_endpoints(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[Endpoints]:
+        return await self._list(ENDPOINTS, namespace, **options)
+
+    async def get_endpoints(self, namespace: str, name: str) -> Endpoints:
+        return await self._get(ENDPOINTS, namespace, name)
+
+    async def list_ingresses(
+        self, namespace: str | None, **options: Unpack[ListOptions]
+    ) -> ResourceList[Ingress]:
+        return await self._list(INGRESSES, namespace, **options)
+
+    async def get_ingress(self, namespace: str, name: str) -> Ingress:
+        return await self._get(INGRESSES, namespace, name)
+
+    async def list_events(self, namespace: str | None, **options: Unpack[ListOptions]) -> ResourceList[Event]:
+        return await self._list(EVENTS, namespace, **options)
+
+    async def read_scale(self, namespace: str, name: str) -> Scale:
+        fetch = functools.partial(self._request, "apps", "read_namespaced_deployment_scale", name, namespace)
+        return parse_scale(await self._run_on(DEPLOYMENTS, namespace, name, fetch, "get"))
+
+    async def pod_logs(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        container: str | None = None,
+        tail_lines: int | None = None,
+        previous: bool = False,
+        limit_bytes: int | None = MAX_LOG_BYTES,
+        timestamps: bool = False,
+    ) -> str:
+        kwargs: dict[str, Any] = {"previous": previous, "timestamps": timestamps}
+        if container:
+            kwargs["container"] = container
+        if tail_lines is not None:
+            kwargs["tail_lines"] = int(tail_lines)
+        if limit_bytes is not None:
+            kwargs["limit_bytes"] = int(limit_bytes)
+
+        def fetch() -> str:
+            response = self._apis["core"].read_namespaced_pod_log(
+                name, namespace, _preload_content=False, _request_timeout=self._timeout, **kwargs
+            )
+            try:
+                return bytes(response.data).decode("utf-8", "replace")
+            finally:
+                response.release_conn()
+
+        return await self._run_on(PODS, namespace, name, fetch, "read the logs of")
+
+    # ---- writes ------------------------------------------------------------------------
+
+    @staticmethod
+    def _dry(dry_run: bool) -> dict[str, Any]:
+        return {"dry_run": "All"} if dry_run else {}
+
+    async def patch_deployment(
+        self, namespace: str, name: str, patch: Mapping[str, Any], *, dry_run: bool = False
+    ) -> Deployment:
+        """A strategic merge patch (lists of containers merge by name, as with kubectl patch)."""
+        fn = functools.partial(
+            self._request,
+            "apps",
+            "patch_namespaced_deployment",
+            name,
+            namespace,
+            dict(patch),
+            field_manager=FIELD_MANAGER,
+            _content_type="application/strategic-merge-patch+json",
+            **self._dry(dry_run),
+        )
+        return parse_deployment(await self._run_on(DEPLOYMENTS, namespace, name, fn, "patch"))
+
+    async def patch_scale(self, namespace: str, name: str, replicas: int, *, dry_run: bool = False) -> Scale:
+        fn = functools.partial(
+            self._request,
+            "apps",
+            "patch_namespaced_deployment_scale",
+            name,
+            namespace,
+            {"spec": {"replicas": int(replicas)}},
+            field_manager=FIELD_MANAGER,
+            _content_type="application/merge-patch+json",
+            **self._dry(dry_run),
+        )
+        return parse_scale(await self._run_on(DEPLOYMENTS, namespace, name, fn, "scale"))
+
+    async def rollback_deployment(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        to_replicaset: str,
+        change_cause: str | None = None,
+        dry_run: bool = False,
+    ) -> Deployment:
+        """What `kubectl rollout undo` does: put the pod template of an older ReplicaSet (minus its
+        pod-template-hash label) back into the deployment. A PUT with the resourceVersion we read,
+        so a concurrent change is a Conflict, retried once on fresh data."""
+        rs_body = await self._run(
+            functools.partial(self._request, "apps", "read_namespaced_replica_set", to_replicaset, namespace),
+            ref=ResourceRef("replicaset", to_replicaset, namespace),
+            verb="get",
+        )
+        template = json.loads(json.dumps((rs_body.get("spec") or {}).get("template") or {}))
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        labels.pop(POD_TEMPLATE_HASH_LABEL, None)
+        rs_annotations = (rs_body.get("metadata") or {}).get("annotations") or {}
+
+        def replace() -> Obj:
+            current = self._request("apps", "read_namespaced_deployment", name, namespace)
+            current.setdefault("spec", {})["template"] = template
+            meta = current.setdefault("metadata", {})
+            # As kubectl does: the deployment takes the annotations of the revision it returns to
+            # (its change cause, commit...), keeping only the controller's bookkeeping of its own.
+            kept = {
+                k: v for k, v in (meta.get("annotations") or {}).items() if k in ROLLBACK_SKIPPED_ANNOTATIONS
+            }
+            kept.update({k: v for k, v in rs_annotations.items() if k not in ROLLBACK_SKIPPED_ANNOTATIONS})
+            if change_cause:
+                kept[CHANGE_CAUSE_ANNOTATION] = change_cause
+            meta["annotations"] = kept
+            current.pop("status", None)
+            return self._request(
+                "apps",
+                "replace_namespaced_deployment",
+                name,
+                namespace,
+                current,
+                field_manager=FIELD_MANAGER,
+                **self._dry(dry_run),
+            )
+
+        for attempt in (1, 2):
+            try:
+                return parse_deployment(
+                    await self._run_on(DEPLOYMENTS, namespace, name, replace, "roll back")
+                )
+            except Conflict as exc:
+                # Someone changed the deployment between our read and our write: once more on fresh
+                # data, then give up and say so (ResourceExpired is no such race).
+                if isinstance(exc, ResourceExpired) or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def create_deployment(
+        self, namespace: str, manifest: Mapping[str, Any], *, dry_run: bool = False
+    ) -> Deployment:
+        body = await self._create(DEPLOYMENTS, "create_namespaced_deployment", namespace, manifest, dry_run)
+        return parse_deployment(body)
+
+    async def create_service(
+        self, namespace: str, manifest: Mapping[str, Any], *, dry_run: bool = False
+    ) -> Service:
+        body = await self._create(SERVICES, "create_namespaced_service", namespace, manifest, dry_run)
+        return parse_service(body)
+
+    async def _create(
+        self, kind: _Kind[Any], method: str, namespace: str, manifest: Mapping[str, Any], dry_run: bool
+    ) -> Obj:
+        name = (manifest.get("metadata") or {}).get("name")
+        fn = functools.partial(
+            self._request,
+            kind.api,
+            method,
+            namespace,
+            dict(manifest),
+            field_manager=FIELD_MANAGER,
+            **self._dry(dry_run),
+        )
+        try:
+            return await self._run(fn, ref=ResourceRef(kind.kind, name, namespace), verb="create")
+        except ResourceNotFound as exc:
+            # On create, 404 can only mean the namespace is missing.
+            namespaces = await self._names(NAMESPACES, None)
+            raise ResourceNotFound(
+                "namespace", namespace, suggestions=_close(namespace, namespaces)
+            ) from exc.__cause__
+
+    # ---- watches -----------------------------------------------------------------------
+
+    def watch_deployments(
+        self,
+        namespace: str,
+        *,
+        name: str | None = None,
+        label_selector: str | None = None,
+        resource_version: str | None = None,
+        timeout_seconds: int = 60,
+    ) -> AsyncIterator[WatchEvent[Deployment]]:
+        return self._watch(
+            DEPLOYMENTS,
+            namespace,
+            name=name,
+            label_selector=label_selector,
+            resource_version=resource_version,
+            timeout_seconds=timeout_seconds,
+        )
+
+    def watch_pods(
+        self,
+        namespace: str,
+        *,
+        label_selector: str | None = None,
+        resource_version: str | None = None,
+        timeout_seconds: int = 60,
+    ) -> AsyncIterator[WatchEvent[Pod]]:
+        return self._watch(
+            PODS,
+            namespace,
+            name=None,
+            label_selector=label_selector,
+            resource_version=resource_version,
+            timeout_seconds=timeout_seconds,
+        )
+
+    async def _watch(
+        self,
+        kind: _Kind[T],
+        namespace: str,
+        *,
+        name: str | None,
+        label_selector: str | None,
+        resource_version: str | None,
+        timeout_seconds: int,
+    ) -> AsyncIterator[WatchEvent[T]]:
+        """Events after `resource_version` until the server closes the stream (after about
+        `timeout_seconds`) or the connection drops; the caller resumes from the last
+        `resource_version` it saw. A too-old version raises `ResourceExpired`: re-list."""
+        timeout_seconds = max(1, int(timeout_seconds))
+        query: dict[str, Any] = {
+            "watch": True,
+            "allow_watch_bookmarks": True,
+            "timeout_seconds": timeout_seconds,
+        }
+        if name:
+            query["field_selector"] = f"metadata.name={name}"
+        if label_selector:
+            query["label_selector"] = label_selector
+        if resource_version:
+            query["resource_version"] = resource_version
+        method = kind.list_method(False)
+        # Reads may legitimately wait for the whole stream; the server ends it at timeout_seconds.
+        request_timeout = (self._timeout, timeout_seconds + self._timeout)
+
+        def open_stream() -> LineReader:
+            response = getattr(self._apis[kind.api], method)(
+                namespace, _preload_content=False, _request_timeout=request_timeout, **query
+            )
+            return LineReader(response)
+
+        ref = ResourceRef(kind.kind, name, namespace)
+        reader = await self._run(open_stream, ref=ref, verb="watch", pool=self._watch_pool)
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                line = await loop.run_in_executor(self._watch_pool, reader.next_line)
+                if line is None:
+                    return
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    log.debug("k8s.watch.bad_line", cluster=self._cluster, size=len(line))
+                    return
+                etype = event.get("type")
+                obj = event.get("object") or {}
+                if etype == "ERROR":
+                    code = int(obj.get("code") or 0)
+                    if code == 410:
+                        raise ResourceExpired(f"the watch of {ref.describe()} is too old to resume")
+                    exc = ApiException(status=code or 500, reason=str(obj.get("reason") or ""))
+                    exc.body = json.dumps(obj)
+                    raise translate(exc, ref, verb="watch", cluster=self._cluster) from None
+                rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
+                if etype == "BOOKMARK":
+                    yield WatchEvent("BOOKMARK", None, rv)
+                elif etype in ("ADDED", "MODIFIED", "DELETED"):
+                    if name and (obj.get("metadata") or {}).get("name") != name:
+                        continue
+                    yield WatchEvent(etype, kind.parse(obj), rv)
+        finally:
+            reader.abort()
+
+
+def _close(name: str, candidates: list[str]) -> list[str]:
+    return difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
