@@ -1,0 +1,446 @@
+"""The one path every request takes: plan → policy → (approval) → execute → audit → result.
+
+Front doors (console, Slack, MCP, webhooks) build a `Request`, call `Pipeline.handle`, and render
+the `Outcome`. Nothing here knows about Slack or terminals: asking a person for an approval is the
+front door's `Approver`.
+
+Error handling lives in exactly one place, `Pipeline.handle`: a `KlepaasError` becomes an error
+Result carrying its message; anything else is logged once with its traceback and becomes a
+generic internal-error Result. Storage calls are sync SQLAlchemy run with `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from klepaas.commands.context import Actor, CommandContext
+from klepaas.commands.failures import error_result, internal_error_result, localized
+from klepaas.commands.grammar import ALL_NAMESPACES, Grammar, Structured, UsageError, validate_args
+from klepaas.commands.policy import Action, Bindings, ChannelBinding, Decision, Policy, StaticBindings
+from klepaas.commands.registry import Args, CommandSpec, Registry, UnknownCommand
+from klepaas.commands.request import (
+    Approval,
+    ApprovalAnswer,
+    Approver,
+    Outcome,
+    Planner,
+    Request,
+    RolloutTarget,
+)
+from klepaas.commands.result import Context, Result
+from klepaas.config import Settings
+from klepaas.errors import Forbidden, KlepaasError, UserError
+from klepaas.llm.plan import Clarify, Lang, Plan, PlanningContext
+from klepaas.logging import get_logger
+from klepaas.storage import AuditOutcome, Storage
+
+if TYPE_CHECKING:
+    from klepaas.k8s.clusters import KubeClusters
+    from klepaas.k8s.rollout import RolloutSnapshot
+
+__all__ = [
+    "Approval",
+    "ApprovalAnswer",
+    "Approver",
+    "Outcome",
+    "Pipeline",
+    "Planner",
+    "Request",
+    "RolloutTarget",
+    "error_result",
+    "internal_error_result",
+]
+
+log = get_logger(__name__)
+
+DEFAULT_NAMESPACE = "default"
+# Commands for which "no namespace given" means every namespace (every bound one, in a bound channel)
+# rather than the channel's default namespace.
+_ALL_NAMESPACES_BY_DEFAULT = frozenset({"overview"})
+
+
+@dataclass
+class _Attempt:
+    """What is known about a request so far; becomes the Outcome."""
+
+    request: Request
+    actor: Actor
+    lang: Lang
+    plan: Plan | None = None
+    clarify: Clarify | None = None
+    spec: CommandSpec[Any] | None = None
+    args: Args | None = None
+    namespace: str | None = None
+    cluster: str | None = None
+    decision: Decision | None = None
+    audit_id: int | None = None
+    audit_open: bool = False
+    recognised: str | None = None  # the command named, when known without a plan (usage errors)
+    approval: Approval | None = None
+    rollout: RolloutTarget | None = None
+
+    @property
+    def command(self) -> str | None:
+        if self.plan is not None:
+            return self.plan.command
+        return self.request.command or self.recognised
+
+    @command.setter
+    def command(self, name: str) -> None:
+        self.recognised = name
+
+    def outcome(self, result: Result) -> Outcome:
+        return Outcome(
+            result=result,
+            plan=self.plan,
+            clarify=self.clarify,
+            decision=self.decision,
+            audit_id=self.audit_id,
+            approval=self.approval,
+            namespace=self.namespace,
+            cluster=self.cluster,
+            rollout=self.rollout,
+        )
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        registry: Registry,
+        clusters: KubeClusters,
+        storage: Storage,
+        policy: Policy,
+        planner: Planner | None = None,
+        bindings: Bindings | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.clusters = clusters
+        self.storage = storage
+        self.policy = policy
+        self.planner = planner
+        self.bindings = bindings or StaticBindings()
+        self.grammar = Grammar(registry)
+
+    async def handle(self, request: Request, approver: Approver | None = None) -> Outcome:
+        """Run one request to its Outcome. Never raises for a failed command; see the module doc."""
+        attempt = _Attempt(request=request, actor=request.effective_actor, lang=request.lang or "en")
+        try:
+            result = await self._handle(attempt, approver)
+        except KlepaasError as exc:
+            if isinstance(exc, UsageError) and attempt.plan is None:
+                attempt.command = exc.command  # recognised, but its arguments were not
+            result = error_result(attempt.command or "error", exc, attempt.lang)
+            await self._close_after_error(attempt, AuditOutcome.FAILURE, str(exc))
+        except asyncio.CancelledError:
+            self._close_cancelled(attempt)
+            raise
+        except Exception:
+            log.exception(
+                "request failed with an internal error",
+                command=attempt.command,
+                actor=attempt.actor.id,
+                audit_id=attempt.audit_id,
+            )
+            result = internal_error_result(attempt.command or "error", attempt.lang)
+            await self._close_after_error(attempt, AuditOutcome.FAILURE, "internal error")
+        return attempt.outcome(result)
+
+    async def follow_rollout(self, target: RolloutTarget) -> AsyncIterator[RolloutSnapshot]:
+        """Snapshots of a rollout the command started: the first at once, then on every change,
+        the last with `finished` set. Raises the gateway's errors (the front door shows them)."""
+        from klepaas.k8s.rollout import follow_rollout  # the kubernetes client loads only when needed
+
+        gateway = self.clusters.get(target.cluster)
+        async for snapshot in follow_rollout(
+            gateway, target.namespace, target.name, timeout=self.settings.kube.rollout_timeout_seconds
+        ):
+            yield snapshot
+
+    def planning_context(self, actor: Actor, previous: Plan | None = None) -> PlanningContext:
+        binding = self.bindings.for_actor(actor) or ChannelBinding()
+        return PlanningContext(
+            namespaces=list(binding.namespaces),
+            default_namespace=binding.default_namespace,
+            previous=previous,
+        )
+
+    # -- the steps -------------------------------------------------------------------------------
+
+    async def _handle(self, attempt: _Attempt, approver: Approver | None) -> Result:
+        planned = await self._plan(attempt)
+        if planned is not None:  # a question back, not a command
+            return planned
+        assert attempt.spec is not None and attempt.args is not None and attempt.plan is not None
+        spec, lang = attempt.spec, attempt.lang
+        self._resolve_scope(attempt)
+        decision = self.policy.decide(attempt.actor, spec, attempt.args, attempt.namespace)
+        attempt.decision = decision
+        attempt.audit_id = await self._audit_begin(attempt)
+        attempt.audit_open = True
+
+        if decision.action is Action.DENY:
+            await self._audit_finish(attempt, AuditOutcome.REFUSED, error=decision.reason)
+            return Result(
+                command=spec.name,
+                status="error",
+                summary=localized(
+                    lang, f"Not allowed: {decision.reason}", f"허용되지 않음: {decision.reason}"
+                ),
+                blocks=[Context(text=f"policy rule: {decision.rule}")],
+                data={"error": "forbidden", "rule": decision.rule},
+            )
+
+        if decision.action is Action.REQUIRE_APPROVAL:
+            refused = await self._approve(attempt, approver)
+            if refused is not None:
+                return refused
+        else:
+            attempt.approval = Approval(required=False)
+
+        context = self._context(attempt)
+        result = await spec.run(context, attempt.args)
+        if result.ok:
+            if spec.starts_rollout and attempt.namespace not in (None, ALL_NAMESPACES):
+                name = getattr(attempt.args, "name", None)
+                if isinstance(name, str):
+                    attempt.rollout = RolloutTarget(
+                        attempt.cluster, attempt.namespace or DEFAULT_NAMESPACE, name
+                    )
+            await self._audit_finish(attempt, AuditOutcome.SUCCESS, summary=result.summary)
+        else:
+            await self._audit_finish(attempt, AuditOutcome.FAILURE, error=result.summary)
+        return result
+
+    async def _plan(self, attempt: _Attempt) -> Result | None:
+        """Fill attempt.plan/spec/args; return a Result only when the answer is a question."""
+        request = attempt.request
+        if request.command is not None:
+            spec = self._spec(request.command)
+            args = validate_args(spec, dict(request.args))
+            attempt.plan = Plan(
+                command=spec.name,
+                args=args.model_dump(mode="json", exclude_unset=True),
+                source="direct",
+                lang=attempt.lang,
+            )
+            attempt.spec, attempt.args, attempt.cluster = spec, args, request.cluster
+            return None
+
+        text = (request.text or "").strip()
+        if not text:
+            raise UserError(
+                localized(
+                    attempt.lang,
+                    "Say what you want to do, or type `help`.",
+                    "무엇을 할지 말해 주세요. `help`로 명령 목록을 볼 수 있습니다.",
+                )
+            )
+        structured, usage_error = self._parse_structured(text)
+        if structured is not None:
+            attempt.plan, attempt.spec, attempt.args = structured.plan, structured.spec, structured.args
+            attempt.cluster = request.cluster or structured.cluster
+            return None
+        if self.planner is None:
+            if usage_error is not None:
+                raise usage_error
+            raise UserError(
+                localized(
+                    attempt.lang, f"Unknown command: {text.split()[0]}", f"알 수 없는 명령: {text.split()[0]}"
+                ),
+                hint="type `help` for the commands",
+            )
+        answer = await self.planner.plan(text, self.planning_context(attempt.actor, request.previous))
+        if isinstance(answer, Clarify):
+            if usage_error is not None:  # it looked like a command; its usage helps more than a question
+                raise usage_error
+            attempt.clarify = answer
+            if request.lang is None:
+                attempt.lang = answer.lang
+            return Result(
+                command="clarify", status="info", summary=answer.question, data={"clarify": answer.question}
+            )
+        if request.lang is None:
+            attempt.lang = answer.lang
+        spec = self._spec(answer.command)
+        attempt.plan, attempt.spec = answer, spec
+        attempt.args = validate_args(spec, dict(answer.args))
+        attempt.cluster = request.cluster
+        return None
+
+    def _parse_structured(self, text: str) -> tuple[Structured | None, UsageError | None]:
+        """The grammar's reading of `text`. A usage error on text that reads like prose (no options,
+        no key=value) is returned rather than raised, so the planner may still understand it."""
+        try:
+            return self.grammar.parse(text), None
+        except UsageError as exc:
+            if any(token.startswith("-") or "=" in token for token in text.split()[1:]):
+                raise
+            return None, exc
+
+    def _spec(self, name: str) -> CommandSpec[Any]:
+        try:
+            return self.registry.get(name)
+        except UnknownCommand:
+            raise UserError(f"Unknown command: {name}", hint="type `help` for the commands") from None
+
+    def _binding(self, actor: Actor) -> ChannelBinding:
+        return self.bindings.for_actor(actor) or ChannelBinding()
+
+    def _resolve_scope(self, attempt: _Attempt) -> None:
+        """Default the namespace (channel binding, else `default`) and the cluster; check `*`."""
+        assert attempt.spec is not None and attempt.args is not None
+        spec, args = attempt.spec, attempt.args
+        binding = self._binding(attempt.actor)
+        attempt.cluster = attempt.cluster or binding.cluster
+        fields = spec.args_model.model_fields
+        if "namespace" not in fields:
+            return
+        namespace = getattr(args, "namespace", None)
+        lists_things = "name" not in fields
+        if namespace == ALL_NAMESPACES and not lists_things:
+            raise UsageError(
+                f"{spec.name} works on one namespace; all namespaces ('*' / -n all) is for list commands",
+                spec,
+            )
+        if namespace is None:
+            if spec.name in _ALL_NAMESPACES_BY_DEFAULT:  # the command covers all (or all bound) namespaces
+                attempt.namespace = None
+                return
+            namespace = binding.default_namespace or DEFAULT_NAMESPACE
+            attempt.args = args.model_copy(update={"namespace": namespace})
+        attempt.namespace = namespace
+
+    async def _approve(self, attempt: _Attempt, approver: Approver | None) -> Result | None:
+        """Run the preview, ask the approver; return a Result when the command must not run."""
+        assert attempt.spec is not None and attempt.args is not None and attempt.decision is not None
+        spec, lang = attempt.spec, attempt.lang
+        if approver is None:
+            attempt.approval = Approval(required=True)
+            await self._audit_finish(attempt, AuditOutcome.REFUSED, error="approval required, no approver")
+            raise Forbidden(
+                localized(
+                    lang,
+                    f"{spec.name} needs an approval here: {attempt.decision.reason}",
+                    f"{spec.name} 명령은 승인이 필요합니다: {attempt.decision.reason}",
+                ),
+                hint="ask where approvals can be given (Slack, or the console with confirmation)",
+            )
+        preview: Result | None = None
+        if spec.preview is not None:
+            preview = await spec.preview(self._context(attempt), attempt.args)
+            if not preview.ok:  # the dry run already fails: the real thing would too
+                attempt.approval = Approval(required=True, preview=preview)
+                await self._audit_finish(attempt, AuditOutcome.FAILURE, error=preview.summary)
+                return preview
+        answer = await approver.confirm(attempt.actor, spec, attempt.args, preview)
+        if isinstance(answer, bool):
+            answer = ApprovalAnswer(approved=answer, approver=attempt.actor.id if answer else None)
+        attempt.approval = Approval(
+            required=True, approved=answer.approved, approver=answer.approver, preview=preview
+        )
+        if answer.approved:
+            return None
+        await self._audit_finish(attempt, AuditOutcome.CANCELLED, approver=answer.approver)
+        return Result(
+            command=spec.name,
+            status="info",
+            summary=localized(
+                lang, "Cancelled; nothing was changed.", "취소했습니다. 아무것도 바뀌지 않았습니다."
+            ),
+            data={"cancelled": True},
+        )
+
+    def _context(self, attempt: _Attempt) -> CommandContext:
+        return CommandContext(
+            settings=self.settings,
+            clusters=self.clusters,
+            registry=self.registry,
+            actor=attempt.actor,
+            lang=attempt.lang,
+            cluster=attempt.cluster,
+            allowed_namespaces=list(self._binding(attempt.actor).namespaces),
+        )
+
+    # -- audit -----------------------------------------------------------------------------------
+
+    async def _audit_begin(self, attempt: _Attempt) -> int:
+        actor, request = attempt.actor, attempt.request
+        return await asyncio.to_thread(
+            self.storage.audit.begin,
+            actor_id=actor.id,
+            source=actor.source,
+            workspace=actor.workspace,
+            channel=actor.channel,
+            text=request.text,
+            command=attempt.command,
+            arguments=_arguments(attempt),
+            namespace=attempt.namespace,
+            cluster=attempt.cluster,
+            plan_source=attempt.plan.source if attempt.plan else None,
+            decision=attempt.decision.action.value if attempt.decision else None,
+            rule=attempt.decision.rule if attempt.decision else None,
+        )
+
+    async def _audit_finish(
+        self,
+        attempt: _Attempt,
+        outcome: AuditOutcome,
+        *,
+        error: str | None = None,
+        approver: str | None = None,
+        summary: str = "",
+    ) -> None:
+        if attempt.audit_id is None or not attempt.audit_open:
+            return
+        attempt.audit_open = False
+        approver = approver or (attempt.approval.approver if attempt.approval else None)
+        await asyncio.to_thread(
+            self.storage.audit.finish, attempt.audit_id, outcome=outcome, approver=approver, error=error
+        )
+        if outcome is AuditOutcome.SUCCESS and attempt.plan is not None:
+            actor = attempt.actor
+            await asyncio.to_thread(
+                self.storage.history.record,
+                actor_id=actor.id,
+                source=actor.source,
+                command=attempt.plan.command,
+                arguments=_arguments(attempt),
+                audit_id=attempt.audit_id,
+                workspace=actor.workspace,
+                channel=actor.channel,
+                namespace=attempt.namespace,
+                cluster=attempt.cluster,
+                summary=summary,
+            )
+
+    async def _close_after_error(self, attempt: _Attempt, outcome: AuditOutcome, error: str) -> None:
+        """Record a failed attempt: finish its open row, or write one if it failed before the audit began."""
+        try:
+            if attempt.audit_id is None:
+                attempt.audit_id = await self._audit_begin(attempt)
+                attempt.audit_open = True
+            await self._audit_finish(attempt, outcome, error=error)
+        except KlepaasError as exc:  # the user already gets the first error; do not hide it behind this one
+            log.warning("could not record the failed attempt in the audit log", error=str(exc))
+
+    def _close_cancelled(self, attempt: _Attempt) -> None:
+        """The task was cancelled (shutdown, Ctrl-C) mid-way: mark the open row interrupted, synchronously."""
+        if attempt.audit_id is None or not attempt.audit_open:
+            return
+        attempt.audit_open = False
+        try:
+            self.storage.audit.finish(attempt.audit_id, outcome=AuditOutcome.INTERRUPTED, error="cancelled")
+        except KlepaasError as exc:
+            log.warning("could not mark the interrupted attempt in the audit log", error=str(exc))
+
+
+def _arguments(attempt: _Attempt) -> dict[str, Any]:
+    if attempt.args is not None:
+        return attempt.args.model_dump(mode="json", exclude_none=True)
+    return dict(attempt.request.args)

@@ -1,0 +1,86 @@
+"""The long-lived things, composed in one place: used by the console, Slack and MCP alike."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from klepaas.commands.pipeline import Pipeline, Planner
+from klepaas.commands.policy import Bindings, DefaultPolicy, Policy, StaticBindings
+from klepaas.commands.registry import Registry
+from klepaas.config import Settings
+from klepaas.k8s.clusters import KubeClusters
+from klepaas.storage import Storage
+
+# Attempts still pending this long after they began belong to a process that is gone.
+_STALE_AFTER = timedelta(hours=1)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    registry: Registry
+    clusters: KubeClusters
+    planner: Planner
+    storage: Storage
+    policy: Policy
+    bindings: Bindings
+    _pipeline: Pipeline | None = field(default=None, init=False, repr=False)
+
+    def pipeline(self) -> Pipeline:
+        """The request pipeline over these services (one per Services; it holds no per-request state)."""
+        if self._pipeline is None:
+            self._pipeline = self._build_pipeline()
+        return self._pipeline
+
+    def _build_pipeline(self) -> Pipeline:
+        return Pipeline(
+            settings=self.settings,
+            registry=self.registry,
+            clusters=self.clusters,
+            storage=self.storage,
+            policy=self.policy,
+            planner=self.planner,
+            bindings=self.bindings,
+        )
+
+    async def close(self) -> None:
+        self.clusters.close()
+        await asyncio.to_thread(self.storage.close)
+
+
+async def build_services(
+    settings: Settings,
+    *,
+    registry: Registry | None = None,
+    planner: Planner | None = None,
+    clusters: KubeClusters | None = None,
+    storage: Storage | None = None,
+    policy: Policy | None = None,
+    bindings: Bindings | None = None,
+) -> Services:
+    """Everything a front door needs, from settings; pass a part to replace it (tests do)."""
+    from klepaas.commands.builtin import build_registry
+    from klepaas.llm.planner import build_planner
+
+    registry = registry or build_registry()
+    planner = planner or build_planner(settings, registry.infos())
+    bindings = bindings or StaticBindings()
+    policy = policy or DefaultPolicy(settings, bindings)
+    if storage is None:
+        storage = await asyncio.to_thread(Storage.open, settings.storage.database_url)
+        stale = datetime.now(UTC) - max(
+            _STALE_AFTER, timedelta(seconds=settings.kube.rollout_timeout_seconds * 2)
+        )
+        await asyncio.to_thread(storage.audit.mark_interrupted, stale)
+    clusters = clusters or KubeClusters(settings.kube)
+    return Services(
+        settings=settings,
+        registry=registry,
+        clusters=clusters,
+        planner=planner,
+        storage=storage,
+        policy=policy,
+        bindings=bindings,
+    )

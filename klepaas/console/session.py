@@ -1,0 +1,56 @@
+"""One console conversation: requests through the pipeline, results rendered, rollouts followed."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from klepaas.commands.context import Actor
+from klepaas.commands.pipeline import Approver, Outcome, Pipeline, Request
+from klepaas.console.progress import follow_rollout
+from klepaas.console.render import render_outcome
+from klepaas.llm.plan import Lang, Plan
+
+
+class ConsoleSession:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        console: Console,
+        *,
+        actor: Actor,
+        approver: Approver,
+        cluster: str | None = None,
+        lang: Lang | None = None,
+        follow_rollouts: bool = True,
+        verbose: bool = False,
+    ) -> None:
+        self.pipeline = pipeline
+        self.console = console
+        self.actor = actor
+        self.approver = approver
+        self.cluster = cluster
+        self.lang = lang
+        self.follow_rollouts = follow_rollouts
+        self.verbose = verbose
+        self.previous: Plan | None = None  # for follow-ups ("now 5 replicas")
+        self.errors = 0
+        self.last_ok = True  # the last request's result and, if it started one, its rollout
+
+    async def submit(self, text: str) -> Outcome:
+        request = Request(
+            actor=self.actor, text=text, cluster=self.cluster, lang=self.lang, previous=self.previous
+        )
+        outcome = await self.pipeline.handle(request, self.approver)
+        render_outcome(outcome, self.console, verbose=self.verbose)
+        if outcome.ok and outcome.plan is not None:
+            self.previous = outcome.plan
+        self.last_ok = outcome.ok
+        if outcome.rollout is not None and self.follow_rollouts:
+            self.last_ok = await follow_rollout(self.pipeline, outcome.rollout, self.console)
+        if not self.last_ok:
+            self.errors += 1
+        return outcome
+
+    def note(self, text: str) -> None:
+        self.console.print(Text(text, style="dim"))

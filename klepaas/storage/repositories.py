@@ -1,0 +1,282 @@
+"""Repositories over the tables. Sync SQLAlchemy, each call one short transaction.
+
+Callers on the event loop run them in a thread (`asyncio.to_thread`): the pipeline does so.
+They return plain frozen entries, never ORM objects, so nothing above storage sees sqlmodel.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, Engine, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from klepaas.errors import Unavailable
+from klepaas.storage.models import AuditOutcome, AuditRecord, CommandHistory, utcnow
+
+_MAX_TEXT = 2000
+_MAX_SUMMARY = 500
+
+
+@contextmanager
+def _session(engine: Engine) -> Iterator[Session]:
+    """A session whose database errors surface as `Unavailable` (no SQL, no parameters in the message)."""
+    try:
+        with Session(engine) as session:
+            yield session
+    except SQLAlchemyError as exc:
+        raise Unavailable(
+            f"The database is not available ({type(exc).__name__}).",
+            hint="check DATABASE_URL and that the database is up; run `klepaas migrate` after upgrades",
+        ) from exc
+
+
+def _cut(value: str | None, limit: int = _MAX_TEXT) -> str | None:
+    if value is None or len(value) <= limit:
+        return value
+    return value[: limit - 1] + "…"
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; we only ever store UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _dumps(arguments: dict[str, Any] | None) -> str:
+    return json.dumps(arguments or {}, sort_keys=True, default=str, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    actor_id: str
+    source: str
+    workspace: str | None
+    channel: str | None
+    text: str | None
+    command: str | None
+    arguments: dict[str, Any]
+    namespace: str | None
+    cluster: str | None
+    plan_source: str | None
+    decision: str | None
+    rule: str | None
+    approver: str | None
+    outcome: str
+    duration_ms: int | None
+    error: str | None
+
+    @classmethod
+    def of(cls, row: AuditRecord) -> AuditEntry:
+        assert row.id is not None
+        return cls(
+            id=row.id,
+            started_at=_aware(row.started_at),
+            finished_at=_aware(row.finished_at) if row.finished_at else None,
+            actor_id=row.actor_id,
+            source=row.source,
+            workspace=row.workspace,
+            channel=row.channel,
+            text=row.text,
+            command=row.command,
+            arguments=json.loads(row.arguments),
+            namespace=row.namespace,
+            cluster=row.cluster,
+            plan_source=row.plan_source,
+            decision=row.decision,
+            rule=row.rule,
+            approver=row.approver,
+            outcome=row.outcome,
+            duration_ms=row.duration_ms,
+            error=row.error,
+        )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    ran_at: datetime
+    audit_id: int | None
+    actor_id: str
+    source: str
+    workspace: str | None
+    channel: str | None
+    command: str
+    arguments: dict[str, Any]
+    namespace: str | None
+    cluster: str | None
+    summary: str
+
+    @classmethod
+    def of(cls, row: CommandHistory) -> HistoryEntry:
+        assert row.id is not None
+        return cls(
+            id=row.id,
+            ran_at=_aware(row.ran_at),
+            audit_id=row.audit_id,
+            actor_id=row.actor_id,
+            source=row.source,
+            workspace=row.workspace,
+            channel=row.channel,
+            command=row.command,
+            arguments=json.loads(row.arguments),
+            namespace=row.namespace,
+            cluster=row.cluster,
+            summary=row.summary,
+        )
+
+
+class AuditLog:
+    """Every attempt: `begin` before anything runs, `finish` once the outcome is known."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def begin(
+        self,
+        *,
+        actor_id: str,
+        source: str,
+        workspace: str | None = None,
+        channel: str | None = None,
+        text: str | None = None,
+        command: str | None = None,
+        arguments: dict[str, Any] | None = None,
+        namespace: str | None = None,
+        cluster: str | None = None,
+        plan_source: str | None = None,
+        decision: str | None = None,
+        rule: str | None = None,
+    ) -> int:
+        row = AuditRecord(
+            actor_id=actor_id,
+            source=source,
+            workspace=workspace,
+            channel=channel,
+            text=_cut(text),
+            command=command,
+            arguments=_dumps(arguments),
+            namespace=namespace,
+            cluster=cluster,
+            plan_source=plan_source,
+            decision=decision,
+            rule=rule,
+        )
+        with _session(self._engine) as session:
+            session.add(row)
+            session.commit()
+            assert row.id is not None
+            return row.id
+
+    def finish(
+        self,
+        audit_id: int,
+        *,
+        outcome: AuditOutcome | str,
+        approver: str | None = None,
+        error: str | None = None,
+    ) -> AuditEntry:
+        outcome = AuditOutcome(outcome)
+        if outcome is AuditOutcome.PENDING:
+            raise ValueError("finish() needs a final outcome, not pending")
+        with _session(self._engine) as session:
+            row = session.get(AuditRecord, audit_id)
+            if row is None:
+                raise KeyError(audit_id)
+            finished = utcnow()
+            row.finished_at = finished
+            row.outcome = outcome.value
+            row.error = _cut(error)
+            if approver is not None:
+                row.approver = approver
+            started = _aware(row.started_at)
+            row.duration_ms = max(0, round((finished - started).total_seconds() * 1000))
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return AuditEntry.of(row)
+
+    def get(self, audit_id: int) -> AuditEntry | None:
+        with _session(self._engine) as session:
+            row = session.get(AuditRecord, audit_id)
+            return AuditEntry.of(row) if row is not None else None
+
+    def recent(self, n: int = 20) -> list[AuditEntry]:
+        """The newest `n` attempts, newest first."""
+        with _session(self._engine) as session:
+            rows = session.exec(select(AuditRecord).order_by(col(AuditRecord.id).desc()).limit(n)).all()
+            return [AuditEntry.of(row) for row in rows]
+
+    def mark_interrupted(self, started_before: datetime) -> int:
+        """Attempts still pending that started before `started_before` will never finish: say so."""
+        with _session(self._engine) as session:
+            statement = (
+                update(AuditRecord)
+                .where(col(AuditRecord.outcome) == AuditOutcome.PENDING.value)
+                .where(col(AuditRecord.started_at) < started_before)
+                .values(outcome=AuditOutcome.INTERRUPTED.value, finished_at=utcnow())
+            )
+            result = session.execute(statement)
+            count = result.rowcount if isinstance(result, CursorResult) else 0
+            session.commit()
+            return int(count or 0)
+
+
+class History:
+    """What ran successfully."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def record(
+        self,
+        *,
+        actor_id: str,
+        source: str,
+        command: str,
+        arguments: dict[str, Any] | None = None,
+        audit_id: int | None = None,
+        workspace: str | None = None,
+        channel: str | None = None,
+        namespace: str | None = None,
+        cluster: str | None = None,
+        summary: str = "",
+    ) -> int:
+        row = CommandHistory(
+            actor_id=actor_id,
+            source=source,
+            command=command,
+            arguments=_dumps(arguments),
+            audit_id=audit_id,
+            workspace=workspace,
+            channel=channel,
+            namespace=namespace,
+            cluster=cluster,
+            summary=_cut(summary, _MAX_SUMMARY) or "",
+        )
+        with _session(self._engine) as session:
+            session.add(row)
+            session.commit()
+            assert row.id is not None
+            return row.id
+
+    def recent(
+        self, n: int = 20, *, actor_id: str | None = None, channel: str | None = None
+    ) -> list[HistoryEntry]:
+        """The newest `n` commands that ran, newest first; optionally one person's or one channel's."""
+        statement = select(CommandHistory)
+        if actor_id is not None:
+            statement = statement.where(col(CommandHistory.actor_id) == actor_id)
+        if channel is not None:
+            statement = statement.where(col(CommandHistory.channel) == channel)
+        with _session(self._engine) as session:
+            rows = session.exec(statement.order_by(col(CommandHistory.id).desc()).limit(n)).all()
+            return [HistoryEntry.of(row) for row in rows]
