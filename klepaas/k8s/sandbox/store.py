@@ -20,6 +20,20 @@ from typing import Any
 Obj = dict[str, Any]
 
 
+_ATOMIC = frozenset((str, int, float, bool, type(None)))
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of JSON-shaped data: what copy.deepcopy returns, about three times faster
+    (which matters when 20,000 pods change status). Anything else is deep-copied as usual."""
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _ATOMIC else clone(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _ATOMIC else clone(v) for v in value]
+    return value if kind in _ATOMIC else copy.deepcopy(value)
+
+
 def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -143,6 +157,7 @@ class WatchEvent:
 
 
 Key = tuple[str, str]  # (namespace or "", name)
+Dependents = list[tuple[ResourceType, Obj]]  # module level: inside Store, `list` is the method
 
 
 @dataclass
@@ -161,11 +176,18 @@ class Store:
         self._history: deque[WatchEvent] = deque(maxlen=history_size)
         self._watchers: list[Watcher] = []
         self._listeners: list[Callable[[WatchEvent], None]] = []
+        # owner uid -> (resource key, object key) of its dependents, so cascades need no scan
+        self._owned: dict[str, set[tuple[str, Key]]] = {}
 
     # ---- resourceVersion --------------------------------------------------------------
     @property
     def resource_version(self) -> int:
         return self._rv
+
+    @property
+    def oldest_resource_version(self) -> int:
+        """The oldest resourceVersion a watch (or a list continue token) may still start from."""
+        return (self._history[0].rv if self._history else self._rv + 1) - 1
 
     def _next_rv(self) -> int:
         self._rv += 1
@@ -174,7 +196,7 @@ class Store:
     # ---- reads -------------------------------------------------------------------------
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
         """A deep copy of the object; raises StoreError(404)."""
-        return copy.deepcopy(self.peek(rt, namespace, name))
+        return clone(self.peek(rt, namespace, name))
 
     def peek(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
         """The stored object itself (read-only); raises StoreError(404)."""
@@ -202,7 +224,7 @@ class Store:
     # ---- writes ------------------------------------------------------------------------
     def create(self, rt: ResourceType, obj: Obj, *, dry_run: bool = False) -> Obj:
         """Store a new object; fills uid, resourceVersion, generation, creationTimestamp."""
-        obj = copy.deepcopy(obj)
+        obj = clone(obj)
         meta = obj.setdefault("metadata", {})
         name = meta.get("name")
         if not name and meta.get("generateName"):
@@ -239,8 +261,9 @@ class Store:
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
         self._objects[rt.key][key] = obj
+        self._index_owners(rt, key, None, obj)
         self._emit(WatchEvent("ADDED", rt, obj, rv))
-        return copy.deepcopy(obj)
+        return clone(obj)
 
     def replace(self, rt: ResourceType, obj: Obj, *, dry_run: bool = False,
                 subresource: str | None = None, check_rv: bool = True) -> Obj:
@@ -250,7 +273,7 @@ class Store:
         from the stored object (as the API server does for resources with a status subresource).
         generation is bumped when .spec changes.
         """
-        obj = copy.deepcopy(obj)
+        obj = clone(obj)
         meta = obj.setdefault("metadata", {})
         name = meta.get("name", "")
         ns = meta.get("namespace", "") if rt.namespaced else ""
@@ -262,7 +285,7 @@ class Store:
             raise conflict(rt, name)
         cur_meta = current["metadata"]
         if subresource == "status":
-            new = copy.deepcopy(current)
+            new = clone(current)
             new["status"] = obj.get("status", {})
         else:
             new = obj
@@ -274,22 +297,23 @@ class Store:
             if not rt.namespaced:
                 meta.pop("namespace", None)
             if "status" in rt.subresources and "status" in current:
-                new["status"] = copy.deepcopy(current["status"])
+                new["status"] = clone(current["status"])
             elif "status" in rt.subresources:
                 new.pop("status", None)
             generation = cur_meta.get("generation")
             if generation is not None:
                 meta["generation"] = generation + 1 if new.get("spec") != current.get("spec") else generation
         if new == current:
-            return copy.deepcopy(current)  # a no-op write keeps its resourceVersion, as on a real server
+            return clone(current)  # a no-op write keeps its resourceVersion, as on a real server
         if dry_run:
             new["metadata"]["resourceVersion"] = cur_meta["resourceVersion"]
             return new
         rv = self._next_rv()
         new["metadata"]["resourceVersion"] = str(rv)
         self._objects[rt.key][(ns, name)] = new
+        self._index_owners(rt, (ns, name), current, new)
         self._emit(WatchEvent("MODIFIED", rt, new, rv))
-        return copy.deepcopy(new)
+        return clone(new)
 
     def delete(self, rt: ResourceType, namespace: str | None, name: str, *, dry_run: bool = False,
                propagation: str = "Background") -> Obj:
@@ -299,10 +323,11 @@ class Store:
         if current is None:
             raise not_found(rt, name)
         if dry_run:
-            return copy.deepcopy(current)
+            return clone(current)
         del self._objects[rt.key][(ns, name)]
+        self._index_owners(rt, (ns, name), current, None)
         rv = self._next_rv()
-        gone_obj = copy.deepcopy(current)
+        gone_obj = clone(current)
         gone_obj["metadata"]["resourceVersion"] = str(rv)
         self._emit(WatchEvent("DELETED", rt, gone_obj, rv))
         uid = current["metadata"]["uid"]
@@ -317,15 +342,31 @@ class Store:
             self._orphan_dependents(uid, ns)
         return gone_obj
 
-    def _dependents(self, uid: str, namespace: str) -> list[tuple[ResourceType, Obj]]:
-        found = []
-        for rt in RESOURCE_TYPES:
-            if not rt.namespaced:
-                continue
-            for obj in self.list(rt, namespace):
-                refs = obj["metadata"].get("ownerReferences") or []
-                if any(ref.get("uid") == uid for ref in refs):
-                    found.append((rt, obj))
+    @staticmethod
+    def _owner_uids(obj: Obj | None) -> set[str]:
+        if obj is None:
+            return set()
+        return {ref["uid"] for ref in obj["metadata"].get("ownerReferences") or [] if ref.get("uid")}
+
+    def _index_owners(self, rt: ResourceType, key: Key, old: Obj | None, new: Obj | None) -> None:
+        before, after = self._owner_uids(old), self._owner_uids(new)
+        for uid in before - after:
+            dependents = self._owned.get(uid)
+            if dependents is not None:
+                dependents.discard((rt.key, key))
+                if not dependents:
+                    del self._owned[uid]
+        for uid in after - before:
+            self._owned.setdefault(uid, set()).add((rt.key, key))
+
+    def _dependents(self, uid: str, namespace: str) -> Dependents:
+        order = {rt.key: i for i, rt in enumerate(RESOURCE_TYPES)}
+        found: Dependents = []
+        for rt_key, key in sorted(self._owned.get(uid, ()), key=lambda d: (order[d[0]], d[1])):
+            rt = BY_KEY[rt_key]
+            obj = self._objects[rt_key].get(key)
+            if rt.namespaced and key[0] == namespace and obj is not None:
+                found.append((rt, obj))
         return found
 
     def _delete_dependents(self, uid: str, namespace: str, propagation: str) -> None:
@@ -335,7 +376,7 @@ class Store:
 
     def _orphan_dependents(self, uid: str, namespace: str) -> None:
         for rt, obj in self._dependents(uid, namespace):
-            updated = copy.deepcopy(obj)
+            updated = clone(obj)
             refs = [r for r in updated["metadata"].get("ownerReferences", []) if r.get("uid") != uid]
             if refs:
                 updated["metadata"]["ownerReferences"] = refs
