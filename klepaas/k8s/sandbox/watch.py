@@ -59,7 +59,9 @@ class WatchStream:
         """The event type the client should see, or None to skip (selector transitions)."""
         key, matches = _key(obj), self._matches(obj)
         if event_type == "DELETED":
-            if key in self.visible or (matches and not self.visible_tracking):
+            # The deleted object's last state decides, as on a real API server; `visible` covers
+            # an object that left the selector earlier (it already got its DELETED then).
+            if key in self.visible or matches:
                 self.visible.discard(key)
                 return "DELETED"
             return None
