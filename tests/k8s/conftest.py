@@ -22,6 +22,7 @@ import pytest
 
 from klepaas.k8s.sandbox.cluster import SandboxCluster
 from klepaas.k8s.sandbox.controllers import ControllerOptions
+from klepaas.k8s.sandbox.failures import FailureRules
 from klepaas.k8s.sandbox.handlers import ServerOptions
 
 FAST = ControllerOptions(
@@ -55,6 +56,8 @@ async def sandbox(request: pytest.FixtureRequest) -> AsyncIterator[SandboxCluste
     history_size = options.pop("history_size", 10_000)
     tls = options.pop("tls", False)
     server = ServerOptions(bookmark_interval=options.pop("bookmark_interval", 30.0))
+    # A fresh rule set per test: a rule one test adds must not leak into the next.
+    options.setdefault("failure_rules", FailureRules())
     cluster = SandboxCluster(
         with_samples=samples,
         controller_options=dataclasses.replace(FAST, **options),

@@ -90,7 +90,10 @@ def _workload_defaults(obj: Obj, *, deployment: bool) -> None:
 
 def _allocate_cluster_ip(store: Store) -> str:
     used = {svc.get("spec", {}).get("clusterIP") for svc in store.list(BY_KIND["Service"])}
-    for address in SERVICE_CIDR.hosts():
+    # Start the search after the addresses in use: allocation stays O(services), not O(services²).
+    usable = SERVICE_CIDR.num_addresses - 2
+    for offset in range(usable):
+        address = SERVICE_CIDR.network_address + 1 + (len(used) + offset) % usable
         text = str(address)
         if text not in used and not text.endswith(".0"):
             return text
@@ -100,7 +103,12 @@ def _allocate_cluster_ip(store: Store) -> str:
 def _allocate_node_port(store: Store, taken: set[int]) -> int:
     for svc in store.list(BY_KIND["Service"]):
         taken |= {p.get("nodePort") for p in svc.get("spec", {}).get("ports") or [] if p.get("nodePort")}
-    return next(port for port in NODE_PORT_RANGE if port not in taken)
+    size = len(NODE_PORT_RANGE)
+    for offset in range(size):
+        port = NODE_PORT_RANGE[(len(taken) + offset) % size]
+        if port not in taken:
+            return port
+    raise RuntimeError("the sandbox node port range is exhausted")
 
 
 def _service_defaults(obj: Obj, store: Store, old: Obj | None) -> None:
