@@ -1,0 +1,71 @@
+"""The Bolt app: one `AsyncWebClient` (pointed at `SLACK_API_URL`) shared with the socket handler.
+
+`process_before_response=True`: Bolt awaits the listener and sends the ack as soon as it
+returns. Our listeners call `ack()` first and hand the slow part to a task, so the ack leaves in
+the first synchronous step. (Bolt's default instead starts the listener as a task and polls for
+the ack every 10 ms, which puts a floor of ~10 ms under every ack.)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from klepaas.commands.services import Services
+from klepaas.config import Settings
+from klepaas.errors import ConfigError
+from klepaas.handlers.slack import SlackDeps, build_deps, register
+from klepaas.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Bot:
+    app: AsyncApp
+    client: AsyncWebClient
+    deps: SlackDeps
+
+
+def web_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The Web API client. Give it a `session` to reuse connections (else one per call)."""
+    token = settings.slack.bot_token
+    if token is None:
+        raise ConfigError("SLACK_BOT_TOKEN is not set", hint="the bot token starts with xoxb-")
+    base_url = settings.slack.api_url.rstrip("/") + "/"  # slack_sdk joins method names onto it
+    client = AsyncWebClient(token=token.get_secret_value(), base_url=base_url, session=session)
+    # chat.update on a live rollout can hit Slack's rate limit: wait as told (Retry-After), twice at most.
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_bot(services: Services, settings: Settings, *, client: AsyncWebClient | None = None) -> Bot:
+    client = client or web_client(settings)
+    app = AsyncApp(
+        client=client,
+        process_before_response=True,
+        # Socket Mode requests are not signed; the WebSocket itself is authenticated by the app token.
+        request_verification_enabled=False,
+        logger=logging.getLogger("klepaas.slack"),
+    )
+    deps = build_deps(services, client, settings)
+    register(app, deps)
+
+    @app.error
+    async def on_listener_error(error: Exception, body: dict[str, Any], response: BoltResponse) -> None:
+        # Only the synchronous part (ack, translate, spawn) runs here; a failure in it is a bug.
+        log.error("a Slack listener failed before its work was spawned", error=repr(error),
+                  type=body.get("type"))
+
+    return Bot(app=app, client=client, deps=deps)
+
+
+def build_app(services: Services, settings: Settings) -> AsyncApp:
+    return build_bot(services, settings).app

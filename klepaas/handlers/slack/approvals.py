@@ -1,0 +1,310 @@
+"""Approvals in Slack: the request message with Approve / Deny, the clicks, the expiry.
+
+`SlackApprover` is the pipeline's `Approver` for one Slack request: it stores the exact plan (so
+it survives a restart), posts the approval message and waits for a decision. A click decides
+with one conditional UPDATE (`ApprovalBook.decide`): two clicks, or a click racing the expiry,
+cannot both win. If the request that posted the message is still waiting in this process, the
+decision is handed to it; after a restart nobody waits, and the click handler runs the stored
+plan itself (`klepaas.handlers.slack.flow.execute_approved`).
+
+Who may approve: anyone but the requester, unless the plan is a `write` outside production (the
+requester may then confirm it themselves, as on the console).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from klepaas.commands.context import Actor
+from klepaas.commands.describe import describe_action
+from klepaas.commands.pipeline import ApprovalAnswer
+from klepaas.commands.registry import Args, CommandSpec, Risk
+from klepaas.commands.result import Code, Result, Text
+from klepaas.config import Settings
+from klepaas.errors import Forbidden, UserError
+from klepaas.handlers.slack.blocks import build_message
+from klepaas.handlers.slack.replies import Replier, Where
+from klepaas.handlers.slack.tasks import BackgroundTasks
+from klepaas.llm.plan import Lang
+from klepaas.storage.approvals import ApprovalEntry, Approvals, ApprovalStatus
+
+# The sweeper looks at the database at least this often, for approvals another process created.
+MAX_SWEEP_INTERVAL_SECONDS = 60.0
+
+
+def self_approval_allowed(risk: Risk | str, namespace: str | None, settings: Settings) -> bool:
+    """The requester may confirm their own `write` outside production; anything else needs someone else."""
+    return Risk(risk) is Risk.WRITE and namespace not in (settings.kube.production_namespace, "*")
+
+
+def command_line(command: str, arguments: dict[str, Any]) -> str:
+    """`scale api --replicas 3 -n staging`: the plan as it could be typed."""
+    parts = [command]
+    if "name" in arguments:
+        parts.append(str(arguments["name"]))
+    for key, value in arguments.items():
+        if key in ("name", "namespace") or value is None:
+            continue
+        parts.append(f"--{key.replace('_', '-')} {value}")
+    if arguments.get("namespace"):
+        parts.append(f"-n {arguments['namespace']}")
+    return " ".join(parts)
+
+
+def preview_text(preview: Result | None) -> str | None:
+    """The dry-run preview as plain text for the approval message."""
+    if preview is None:
+        return None
+    lines = [preview.summary]
+    for block in preview.blocks:
+        if isinstance(block, Code | Text) and block.text not in lines:
+            lines.append(block.text)
+    return "\n".join(lines)
+
+
+def _expires_text(expires_at: float) -> str:
+    return datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _lang(entry: ApprovalEntry) -> Lang:
+    return "ko" if entry.lang == "ko" else "en"
+
+
+def approval_message(entry: ApprovalEntry) -> dict[str, Any]:
+    return build_message(
+        "approval",
+        approval_id=entry.id,
+        requester=entry.requester,
+        plan_text=entry.plan_text,
+        command_line=command_line(entry.command, entry.arguments),
+        namespace=entry.namespace or "default",
+        risk=entry.risk,
+        preview=entry.preview,
+        expires_at=entry.expires_at,
+        expires_text=_expires_text(entry.expires_at),
+        self_approve=entry.self_approve,
+        lang=_lang(entry),
+    )
+
+
+def decided_message(
+    entry: ApprovalEntry, *, outcome: Result | None = None, rollback_value: str | None = None
+) -> dict[str, Any]:
+    status = entry.status.value if entry.status is not ApprovalStatus.PENDING else "expired"
+    return build_message(
+        "approval_decided",
+        approval_id=entry.id,
+        requester=entry.requester,
+        plan_text=entry.plan_text,
+        command_line=command_line(entry.command, entry.arguments),
+        namespace=entry.namespace or "default",
+        status=status,
+        decided_by=entry.decided_by,
+        outcome=outcome,
+        rollback_value=rollback_value,
+        lang=_lang(entry),
+    )
+
+
+def _already(entry: ApprovalEntry, now: float) -> UserError:
+    ko = entry.lang == "ko"
+    if entry.status is ApprovalStatus.EXPIRED or entry.expired_at(now):
+        return UserError(
+            "이 승인 요청은 만료되었습니다." if ko else "This approval request has expired.",
+            hint="명령을 다시 요청하세요." if ko else "ask for the command again",
+        )
+    who = f" by <@{entry.decided_by}>" if entry.decided_by else ""
+    if entry.status is ApprovalStatus.DENIED:
+        return UserError("이미 거절된 요청입니다." if ko else f"This request was already denied{who}.")
+    return UserError("이미 승인된 요청입니다." if ko else f"This request was already approved{who}.")
+
+
+class ApprovalBook:
+    """The approvals table (through a thread), the requests in this process waiting on a decision,
+    and the wake-up for the expiry sweeper."""
+
+    def __init__(self, repo: Approvals, ttl_seconds: float) -> None:
+        self.repo = repo
+        self.ttl_seconds = ttl_seconds
+        self._waiters: dict[str, asyncio.Future[ApprovalAnswer]] = {}
+        self._wake = asyncio.Event()
+
+    async def create(self, **fields: Any) -> ApprovalEntry:
+        return await asyncio.to_thread(lambda: self.repo.create(ttl_seconds=self.ttl_seconds, **fields))
+
+    async def get(self, approval_id: str) -> ApprovalEntry | None:
+        return await asyncio.to_thread(self.repo.get, approval_id)
+
+    async def set_message(self, approval_id: str, ts: str) -> None:
+        await asyncio.to_thread(self.repo.set_message, approval_id, ts)
+
+    async def decide(self, approval_id: str, *, approve: bool, decided_by: str) -> bool:
+        return await asyncio.to_thread(
+            lambda: self.repo.decide(approval_id, approve=approve, decided_by=decided_by)
+        )
+
+    async def finish(self, approval_id: str, *, ok: bool, outcome: str) -> bool:
+        return await asyncio.to_thread(lambda: self.repo.finish(approval_id, ok=ok, outcome=outcome))
+
+    async def expire_due(self) -> list[ApprovalEntry]:
+        return await asyncio.to_thread(self.repo.expire_due)
+
+    def waiter(self, approval_id: str) -> asyncio.Future[ApprovalAnswer]:
+        future: asyncio.Future[ApprovalAnswer] = asyncio.get_running_loop().create_future()
+        self._waiters[approval_id] = future
+        self.wake()
+        return future
+
+    def wake(self) -> None:
+        """Make the sweeper look again now (a new approval, or one found past its time)."""
+        self._wake.set()
+
+    def forget(self, approval_id: str) -> None:
+        self._waiters.pop(approval_id, None)
+
+    def resolve(self, approval_id: str, answer: ApprovalAnswer) -> bool:
+        """Hand a decision to the request waiting for it; False if none waits in this process."""
+        future = self._waiters.pop(approval_id, None)
+        if future is None or future.done():
+            return False
+        future.set_result(answer)
+        return True
+
+    async def sleep_until_next_expiry(self) -> None:
+        """Until the earliest pending approval is due, a new one is created, or the max interval."""
+        self._wake.clear()
+        next_at = await asyncio.to_thread(self.repo.next_expiry)
+        delay = MAX_SWEEP_INTERVAL_SECONDS
+        if next_at is not None:
+            delay = min(delay, max(0.0, next_at - time.time()) + 0.01)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), delay)
+
+
+class SlackApprover:
+    """The pipeline's Approver for one Slack request."""
+
+    def __init__(
+        self,
+        book: ApprovalBook,
+        replier: Replier,
+        where: Where,
+        settings: Settings,
+        cluster: str | None,
+        tasks: BackgroundTasks,
+    ) -> None:
+        self.tasks = tasks
+        self.book = book
+        self.replier = replier
+        self.where = where
+        self.settings = settings
+        self.cluster = cluster
+        self.entry: ApprovalEntry | None = None
+
+    async def confirm(
+        self, actor: Actor, spec: CommandSpec[Any], args: Args, preview: Result | None
+    ) -> ApprovalAnswer:
+        namespace = getattr(args, "namespace", None)
+        entry = await self.book.create(
+            command=spec.name,
+            arguments=args.model_dump(mode="json", exclude_none=True),
+            plan_text=describe_action(spec, args, self.where.lang),
+            preview=preview_text(preview),
+            risk=spec.risk.value,
+            namespace=namespace,
+            cluster=self.cluster,
+            requester=actor.id,
+            workspace=actor.workspace,
+            channel=self.where.channel,
+            thread_ts=self.where.thread_ts,
+            lang=self.where.lang,
+            self_approve=self_approval_allowed(spec.risk, namespace, self.settings),
+        )
+        decision = self.book.waiter(entry.id)
+        try:
+            # Posted and recorded together, even if shutdown cancels us in between: the sweeper
+            # and the decision edit the message by the ts recorded here.
+            self.entry = await self.tasks.critical(self._post(entry))
+            return await decision
+        finally:
+            self.book.forget(entry.id)
+
+    async def _post(self, entry: ApprovalEntry) -> ApprovalEntry:
+        ts = await self.replier.post(self.where, approval_message(entry))
+        if ts is None:
+            return entry
+        await self.book.set_message(entry.id, ts)
+        return await self.book.get(entry.id) or entry
+
+
+async def approve_clicked(
+    book: ApprovalBook, replier: Replier, approval_id: str, clicker: str, clicked_ts: str | None = None
+) -> ApprovalEntry | None:
+    """Approve; returns the entry when nobody in this process waits for it (run it), else None."""
+    entry = await _pending(book, approval_id, clicked_ts)
+    if clicker == entry.requester and not entry.self_approve:
+        ko = entry.lang == "ko"
+        raise Forbidden(
+            "본인의 요청은 직접 승인할 수 없습니다." if ko else "You cannot approve your own request.",
+            hint="다른 팀원에게 승인을 부탁하세요." if ko else "ask a teammate to click Approve",
+        )
+    if not await book.decide(approval_id, approve=True, decided_by=clicker):
+        raise _already(await _existing(book, approval_id), time.time())
+    entry = await _existing(book, approval_id)
+    await show_decision(replier, entry)
+    if book.resolve(approval_id, ApprovalAnswer(approved=True, approver=clicker)):
+        return None
+    return entry
+
+
+async def deny_clicked(
+    book: ApprovalBook, replier: Replier, approval_id: str, clicker: str, clicked_ts: str | None = None
+) -> None:
+    await _pending(book, approval_id, clicked_ts)
+    if not await book.decide(approval_id, approve=False, decided_by=clicker):
+        raise _already(await _existing(book, approval_id), time.time())
+    entry = await _existing(book, approval_id)
+    await show_decision(replier, entry)
+    book.resolve(approval_id, ApprovalAnswer(approved=False, approver=clicker))
+
+
+async def show_decision(
+    replier: Replier,
+    entry: ApprovalEntry,
+    *,
+    outcome: Result | None = None,
+    rollback_value: str | None = None,
+) -> None:
+    """Edit the approval message into its decided form (buttons gone)."""
+    if entry.message_ts is None:
+        return
+    await replier.update(
+        entry.channel,
+        entry.message_ts,
+        decided_message(entry, outcome=outcome, rollback_value=rollback_value),
+    )
+
+
+async def _existing(book: ApprovalBook, approval_id: str) -> ApprovalEntry:
+    entry = await book.get(approval_id)
+    if entry is None:
+        raise UserError("This approval request no longer exists.", hint="ask for the command again")
+    return entry
+
+
+async def _pending(book: ApprovalBook, approval_id: str, clicked_ts: str | None) -> ApprovalEntry:
+    entry = await _existing(book, approval_id)
+    if entry.message_ts is None and clicked_ts is not None:
+        # The bot stopped between posting the message and recording it; the click names it.
+        await book.set_message(approval_id, clicked_ts)
+        entry = await _existing(book, approval_id)
+    now = time.time()
+    if entry.status is not ApprovalStatus.PENDING or entry.expired_at(now):
+        if entry.expired_at(now):
+            book.wake()  # the sweeper marks it expired and edits the message
+        raise _already(entry, now)
+    return entry

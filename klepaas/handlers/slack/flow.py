@@ -1,0 +1,222 @@
+"""One Slack conversation after the ack: request → pipeline → reply (→ approval → live rollout).
+
+Everything here runs in a spawned task (`SlackDeps.spawn`), so its errors reach the person as an
+ephemeral message through the one guard in `tasks.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from klepaas.commands.context import Actor
+from klepaas.commands.pipeline import ApprovalAnswer, Outcome, Request
+from klepaas.commands.result import Context, Result
+from klepaas.handlers.slack.approvals import SlackApprover, approve_clicked, deny_clicked, show_decision
+from klepaas.handlers.slack.blocks import build_message, build_view
+from klepaas.handlers.slack.deps import SlackDeps
+from klepaas.handlers.slack.replies import Where
+from klepaas.handlers.slack.rollouts import follow_rollout, parse_rollback_value, rollback_value
+from klepaas.handlers.slack.translate import actor, is_help, text_request
+from klepaas.llm.plan import CommandInfo, Lang
+from klepaas.storage import AuditEntry
+from klepaas.storage.approvals import ApprovalEntry
+
+RECENT_ON_HOME = 15
+
+
+def reply_lang(outcome: Outcome, fallback: Lang) -> Lang:
+    if fallback == "ko":
+        return "ko"
+    if outcome.plan is not None:
+        return outcome.plan.lang
+    if outcome.clarify is not None:
+        return outcome.clarify.lang
+    return fallback
+
+
+def error_hint(result: Result) -> str | None:
+    data = result.data
+    if data.get("usage"):
+        return f"usage: `{data['usage']}`"
+    if data.get("hint"):
+        return str(data["hint"])
+    notes = [block.text for block in result.blocks if isinstance(block, Context)]
+    return " · ".join(notes) or None
+
+
+async def handle_text(
+    deps: SlackDeps,
+    where: Where,
+    who: Actor,
+    text: str,
+    *,
+    key: str | None,
+    asked_by: str | None = None,
+    asked: str | None = None,
+) -> None:
+    """A slash command, mention or DM: help, or one request through the pipeline."""
+    if not await deps.dedup.first_time(key):
+        return
+    if is_help(text):
+        await post_help(deps, where)
+        return
+    await run_request(deps, where, text_request(text, who), asked_by=asked_by, asked=asked)
+
+
+async def post_help(deps: SlackDeps, where: Where) -> None:
+    message = build_message("help", commands=command_list(deps), lang=where.lang)
+    await deps.replier.post(where, message)
+
+
+def command_list(deps: SlackDeps) -> list[CommandInfo]:
+    """The registry as the help and App Home templates show it (name, usage, help, risk)."""
+    return deps.services.registry.infos()
+
+
+async def run_request(
+    deps: SlackDeps, where: Where, request: Request, *, asked_by: str | None = None, asked: str | None = None
+) -> None:
+    approver = SlackApprover(
+        deps.book, deps.replier, where, deps.settings, cluster=request.cluster, tasks=deps.tasks
+    )
+    outcome = await deps.pipeline.handle(request, approver)
+    where = where.speaking(reply_lang(outcome, where.lang))
+    if approver.entry is not None:
+        await finish_approval(deps, approver.entry, outcome)
+        return
+    await report(deps, where, outcome, asked_by=asked_by, asked=asked)
+
+
+async def report(
+    deps: SlackDeps, where: Where, outcome: Outcome, *, asked_by: str | None = None, asked: str | None = None
+) -> None:
+    result = outcome.result
+    if result.status == "error":
+        await deps.replier.error(where, result.summary, error_hint(result))
+        return
+    ts = await deps.replier.result(where, result, asked_by=asked_by, asked=asked)
+    if outcome.rollout is not None and outcome.plan is not None:
+        await follow_rollout(
+            deps.pipeline,
+            deps.replier,
+            where.in_thread(ts),
+            outcome.rollout,
+            outcome.plan.command,
+            min_interval=deps.rollout_edit_interval,
+        )
+
+
+async def finish_approval(deps: SlackDeps, entry: ApprovalEntry, outcome: Outcome) -> None:
+    """Record how an approved (or refused) plan ended and edit the approval message to say so."""
+    approved = outcome.approval is not None and bool(outcome.approval.approved)
+    if approved:
+        await deps.book.finish(entry.id, ok=outcome.ok, outcome=outcome.result.summary)
+    entry = await deps.book.get(entry.id) or entry
+    command = outcome.plan.command if outcome.plan else entry.command
+    offer = None
+    if outcome.rollout is not None and command == "deploy" and outcome.ok:
+        offer = rollback_value(outcome.rollout)
+    await show_decision(deps.replier, entry, outcome=outcome.result, rollback_value=offer)
+    if outcome.rollout is not None and entry.message_ts is not None:
+        where = Where(
+            channel=entry.channel,
+            user=entry.requester,
+            lang=_lang(entry.lang),
+            thread_ts=entry.thread_ts or entry.message_ts,
+            workspace=entry.workspace,
+        )
+        await follow_rollout(
+            deps.pipeline,
+            deps.replier,
+            where,
+            outcome.rollout,
+            command,
+            min_interval=deps.rollout_edit_interval,
+        )
+
+
+class _PreApproved:
+    """The decision was already taken by a click (and stored); the pipeline just proceeds."""
+
+    def __init__(self, approver: str) -> None:
+        self.approver = approver
+
+    async def confirm(self, *_: Any) -> ApprovalAnswer:
+        return ApprovalAnswer(approved=True, approver=self.approver)
+
+
+async def approve(deps: SlackDeps, approval_id: str, clicker: str, clicked_ts: str | None) -> None:
+    orphan = await approve_clicked(deps.book, deps.replier, approval_id, clicker, clicked_ts)
+    if orphan is not None:
+        await execute_approved(deps, orphan, clicker)
+
+
+async def deny(deps: SlackDeps, approval_id: str, clicker: str, clicked_ts: str | None) -> None:
+    await deny_clicked(deps.book, deps.replier, approval_id, clicker, clicked_ts)
+
+
+async def execute_approved(deps: SlackDeps, entry: ApprovalEntry, approver: str) -> None:
+    """Run a stored plan nobody in this process waits for (approved after a restart)."""
+    who = actor(entry.requester, workspace=entry.workspace, channel=entry.channel, thread=entry.thread_ts)
+    request = Request(
+        actor=who, command=entry.command, args=entry.arguments, lang=_lang(entry.lang), cluster=entry.cluster
+    )
+    outcome = await deps.pipeline.handle(request, _PreApproved(approver))
+    await finish_approval(deps, entry, outcome)
+
+
+async def rollback(deps: SlackDeps, where: Where, clicker: str, value: str) -> None:
+    """The Rollback button: a rollback request by whoever clicked, through approval like any other."""
+    args, cluster = parse_rollback_value(value)
+    who = actor(clicker, workspace=where.workspace, channel=where.channel, thread=where.thread_ts)
+    await run_request(deps, where, Request(actor=who, command="rollback", args=args, cluster=cluster))
+
+
+async def expire_forever(deps: SlackDeps) -> None:
+    """Mark approvals past their time expired, edit their messages, release their waiters."""
+    while True:
+        for entry in await deps.book.expire_due():
+            deps.book.resolve(entry.id, ApprovalAnswer(approved=False, approver=None))
+            where = Where(
+                channel=entry.channel, user=entry.requester, lang=_lang(entry.lang), thread_ts=entry.thread_ts
+            )
+            deps.spawn(show_decision(deps.replier, entry), where, name=f"expire {entry.id}")
+        await deps.book.sleep_until_next_expiry()
+
+
+async def publish_home(deps: SlackDeps, user: str, lang: Lang) -> None:
+    entries = await _recent(deps)
+    recent = [
+        {
+            "at": e.started_at.timestamp(),
+            "at_text": e.started_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "actor": e.actor_id,
+            "command": e.command or "-",
+            "summary": _entry_summary(e),
+            "outcome": e.outcome,
+        }
+        for e in entries[:RECENT_ON_HOME]
+    ]
+    view = build_view(
+        "app_home", user=user, recent=recent, recent_more=0, commands=command_list(deps), lang=lang
+    )
+    await deps.replier.client.views_publish(user_id=user, view=view)
+
+
+async def _recent(deps: SlackDeps) -> list[AuditEntry]:
+    return await asyncio.to_thread(deps.services.storage.audit.recent, RECENT_ON_HOME)
+
+
+def _entry_summary(entry: AuditEntry) -> str:
+    args = entry.arguments or {}
+    parts = [str(args["name"])] if "name" in args else []
+    if entry.namespace:
+        parts.append(f"-n {entry.namespace}")
+    if entry.error:
+        parts.append(f"— {entry.error}")
+    return " ".join(parts)
+
+
+def _lang(value: str) -> Lang:
+    return "ko" if value == "ko" else "en"

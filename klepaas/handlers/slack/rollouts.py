@@ -1,0 +1,111 @@
+"""Live rollouts: one message in the thread, edited as replicas become ready, ending in success or
+failure. A failed rollout and every deploy carry a Rollback button (which asks for approval)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from klepaas.commands.pipeline import Pipeline, RolloutTarget
+from klepaas.handlers.slack.blocks import build_message
+from klepaas.handlers.slack.replies import Replier, Where
+from klepaas.k8s.rollout import RolloutSnapshot
+from klepaas.llm.plan import Lang
+
+
+def rollback_value(target: RolloutTarget) -> str:
+    """What the Rollback button carries back: the deployment, nothing else."""
+    return json.dumps(
+        {"name": target.name, "namespace": target.namespace, "cluster": target.cluster}, separators=(",", ":")
+    )
+
+
+def parse_rollback_value(value: str) -> tuple[dict[str, Any], str | None]:
+    """Rollback arguments and cluster from a button value."""
+    data = json.loads(value)
+    return {"name": str(data["name"]), "namespace": str(data["namespace"])}, data.get("cluster")
+
+
+def _phase(snapshot: RolloutSnapshot) -> str:
+    if snapshot.done:
+        return "success"
+    if snapshot.failed or snapshot.timed_out:
+        return "failure"
+    return "progressing"
+
+
+def _message_text(snapshot: RolloutSnapshot, lang: Lang) -> str:
+    lines = [snapshot.message] if snapshot.message else []
+    for problem in snapshot.failing_pods[:5]:
+        lines.append(f"{problem.pod}/{problem.container}: {problem.reason}")
+    if snapshot.timed_out and not snapshot.message:
+        lines.append(
+            "시간 안에 끝나지 않았습니다." if lang == "ko" else "The rollout did not finish in time."
+        )
+    return "\n".join(lines)
+
+
+def progress_message(
+    snapshot: RolloutSnapshot, command: str, target: RolloutTarget, lang: Lang
+) -> dict[str, Any]:
+    phase = _phase(snapshot)
+    offer_rollback = phase == "failure" or (command == "deploy" and phase != "progressing")
+    return build_message(
+        "rollout_progress",
+        command=command,
+        name=snapshot.name,
+        namespace=snapshot.namespace,
+        phase=phase,
+        ready=snapshot.ready,
+        updated=snapshot.updated,
+        desired=snapshot.desired,
+        message=_message_text(snapshot, lang),
+        rollback_value=rollback_value(target) if offer_rollback else None,
+        lang=lang,
+    )
+
+
+async def follow_rollout(
+    pipeline: Pipeline,
+    replier: Replier,
+    where: Where,
+    target: RolloutTarget,
+    command: str,
+    *,
+    min_interval: float = 1.0,
+) -> bool | None:
+    """Post the progress message in `where`'s thread and edit it until the rollout ends.
+
+    Returns True on success, False on failure, None if the stream ended without a verdict."""
+    ts: str | None = None
+    first = True
+    last_edit = 0.0
+    unsent: dict[str, Any] | None = None
+    shown: dict[str, Any] | None = None
+    verdict: bool | None = None
+    async for snapshot in pipeline.follow_rollout(target):
+        message = progress_message(snapshot, command, target, where.lang)
+        finished = snapshot.finished
+        if message == shown and not finished:
+            continue  # nothing a person would see changed
+        shown = message
+        if finished:
+            verdict = bool(snapshot.done)
+        if first:
+            first = False
+            ts = await replier.post(where, message)
+            last_edit, unsent = time.monotonic(), None
+        elif ts is None:  # the first went through response_url: nothing to edit, post the end
+            if finished:
+                await replier.post(where, message)
+        elif finished or time.monotonic() - last_edit >= min_interval:
+            await replier.update(where.channel, ts, message)
+            last_edit, unsent = time.monotonic(), None
+        else:
+            unsent = message
+        if finished:
+            break
+    if unsent is not None and ts is not None:
+        await replier.update(where.channel, ts, unsent)
+    return verdict

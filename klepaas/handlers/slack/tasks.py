@@ -1,0 +1,99 @@
+"""Work that continues after the ack, and the one place its errors are turned into a reply.
+
+Listeners ack, then `spawn` the slow part. A failure there never vanishes into a log: `KlepaasError`
+is shown to the person as is (it was written for them), a Slack API error and anything else is
+logged once with its traceback and reported as a short internal error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+from slack_sdk.errors import SlackApiError
+
+from klepaas.errors import KlepaasError
+from klepaas.logging import get_logger
+
+log = get_logger(__name__)
+
+T = TypeVar("T")
+
+# Told what went wrong: (message, hint). Best effort; its own failure is logged, not raised.
+Tell = Callable[[str, str | None], Awaitable[None]]
+
+
+class BackgroundTasks:
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._critical: set[asyncio.Future[Any]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def critical(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` to the end even if the caller is cancelled; shutdown waits for it.
+
+        For steps that must not be cut in half: a message posted and its ts recorded."""
+        future = asyncio.ensure_future(work)
+        self._critical.add(future)
+        future.add_done_callback(self._critical.discard)
+        return await asyncio.shield(future)
+
+    def spawn(self, work: Coroutine[Any, Any, None], tell: Tell, *, name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(_guarded(work, tell, name), name=name)
+        self._tasks.add(task)
+        self._idle.clear()
+        task.add_done_callback(lambda done: self._done(done, work))
+        return task
+
+    def _done(self, task: asyncio.Task[None], work: Coroutine[Any, Any, None]) -> None:
+        work.close()  # cancelled before it started (shutdown): close it rather than leave it unawaited
+        self._tasks.discard(task)
+        if not self._tasks:
+            self._idle.set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def wait_idle(self) -> None:
+        """Until no spawned work is left (tests and shutdown)."""
+        await self._idle.wait()
+
+    async def cancel_all(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*list(self._critical), return_exceptions=True)
+
+
+async def _guarded(work: Coroutine[Any, Any, None], tell: Tell, name: str) -> None:
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except KlepaasError as exc:
+        log.info("request ended with an error shown to the user", work=name, error=str(exc))
+        await _tell(tell, exc.message, exc.hint)
+    except SlackApiError as exc:
+        log.warning("a Slack API call failed", work=name, error=exc.response.get("error"))
+        await _tell(
+            tell,
+            f"Slack refused our reply ({exc.response.get('error')}).",
+            "try again; if it keeps failing, check the app's scopes and that it is in the channel",
+        )
+    except Exception:
+        log.exception("unexpected error while handling a Slack request", work=name)
+        await _tell(
+            tell,
+            "Something went wrong on our side; the details are in the server log.",
+            "try again, or run the same command with `klepaas chat` to see more",
+        )
+
+
+async def _tell(tell: Tell, message: str, hint: str | None) -> None:
+    try:
+        await tell(message, hint)
+    except Exception:  # telling failed too (Slack down?): the log is all that is left
+        log.exception("could not tell the user about an error", message=message)
