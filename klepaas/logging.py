@@ -37,7 +37,9 @@ def configure_logging(level: str = "INFO", fmt: LogFormat = "auto") -> None:
         cache_logger_on_first_use=False,
     )
     if not _configured:
-        logging.basicConfig(level=numeric_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=numeric_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        )
         # The kubernetes client and aiohttp access logs are chatty and may print bodies.
         logging.getLogger("kubernetes").setLevel(logging.WARNING)
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -41,12 +41,17 @@ def _check_label(value: str) -> str:
     return value
 
 
+def invalid_name_reason(value: str) -> str:
+    """Why `value` is not a valid app (deployment, pod, service) name, for a person."""
+    return (
+        f'"{value}" is not a valid name: use lower-case letters, digits, "-" and ".", '
+        "starting and ending with a letter or digit"
+    )
+
+
 def _check_subdomain(value: str) -> str:
     if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
-        raise ValueError(
-            f'"{value}" is not a valid name: use lower-case letters, digits, "-" and ".", '
-            "starting and ending with a letter or digit"
-        )
+        raise ValueError(invalid_name_reason(value))
     return value
 
 

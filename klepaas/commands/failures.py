@@ -22,7 +22,7 @@ def error_result(command: str, error: KlepaasError, lang: Lang = "en") -> Result
     elif error.hint:
         blocks.append(Context(text=error.hint))
     suggestions = getattr(error, "suggestions", None)
-    if suggestions:
+    if suggestions and not error.hint:  # a not-found's hint already says "did you mean ..."
         blocks.append(Context(text=localized(lang, "Did you mean: ", "혹시: ") + ", ".join(suggestions)))
     data: dict[str, Any] = {"error": error.code, "message": error.message}
     if error.hint:

@@ -125,8 +125,8 @@ def describe_validation_error(exc: ValidationError) -> str:
             problems.append(f"{field} is missing")
         elif error["type"] == "extra_forbidden":
             problems.append(f"unknown argument {field}")
-        else:
-            problems.append(f"{field}: {error['msg']}")
+        else:  # pydantic prefixes our own ValueErrors' messages with "Value error, "
+            problems.append(f"{field}: {error['msg'].removeprefix('Value error, ')}")
     return "; ".join(problems) or "invalid arguments"
 
 

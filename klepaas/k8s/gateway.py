@@ -196,7 +196,7 @@ class KubeGateway(Protocol):
     # watches: events after `resource_version` until the server ends the stream
     def watch_deployments(
         self,
-        namespace: str,
+        namespace: str | None,
         *,
         name: str | None = None,
         label_selector: str | None = None,
@@ -205,7 +205,7 @@ class KubeGateway(Protocol):
     ) -> AsyncIterator[WatchEvent[Deployment]]: ...
     def watch_pods(
         self,
-        namespace: str,
+        namespace: str | None,
         *,
         label_selector: str | None = None,
         resource_version: str | None = None,
@@ -408,33 +408,45 @@ class KubernetesGateway:
         if field_selector:
             query["field_selector"] = field_selector
 
-        def fetch(page_limit: int, token: str | None) -> tuple[list[T], Obj]:
+        def parse(raw: list[Obj]) -> list[T]:
+            return [kind.parse(item) for item in raw]
+
+        def fetch(page_limit: int, token: str | None) -> tuple[list[Obj], list[T] | None, Obj]:
+            """One page: its raw items, and parsed too when it is the last one. A page with more
+            after it is parsed in another worker while the next page is fetched: on a long list the
+            parsing (as costly as the request) then overlaps the server's work and the transfer."""
             body = self._request(
                 kind.api, method, *args, limit=page_limit, **({"_continue": token} if token else {}), **query
             )
-            return [kind.parse(item) for item in body.get("items") or []], body.get("metadata") or {}
+            raw, meta = body.get("items") or [], body.get("metadata") or {}
+            return raw, None if meta.get("continue") else parse(raw), meta
 
-        items: list[T] = []
+        loop = asyncio.get_running_loop()
+        parts: list[list[T] | asyncio.Future[list[T]]] = []
+        fetched = 0
         token: str | None = None
         resource_version = ""
         restarted = False
         while True:
-            page = self._page_size if limit is None else max(1, min(self._page_size, limit - len(items)))
+            page = self._page_size if limit is None else max(1, min(self._page_size, limit - fetched))
             try:
-                batch, meta = await self._run(functools.partial(fetch, page, token), ref=ref, verb="list")
+                next_page = functools.partial(fetch, page, token)
+                raw, parsed, meta = await self._run(next_page, ref=ref, verb="list")
             except ResourceExpired:
                 # The continue token outlived the server's snapshot; start over once.
                 if restarted or token is None:
                     raise
-                restarted, items, token = True, [], None
+                restarted, parts, fetched, token = True, [], 0, None
                 continue
             if not resource_version:
                 resource_version = str(meta.get("resourceVersion", ""))
-            items.extend(batch)
+            fetched += len(raw)
+            parts.append(parsed if parsed is not None else loop.run_in_executor(self._pool, parse, raw))
             token = meta.get("continue") or None
-            if token is None:
-                return ResourceList(items, resource_version, 0)
-            if limit is not None and len(items) >= limit:
+            if token is None or (limit is not None and fetched >= limit):
+                items = [item for part in parts for item in (part if isinstance(part, list) else await part)]
+                if token is None:
+                    return ResourceList(items, resource_version, 0)
                 remaining = meta.get("remainingItemCount")
                 return ResourceList(
                     items, resource_version, int(remaining) if remaining is not None else None
@@ -693,7 +705,7 @@ class KubernetesGateway:
 
     def watch_deployments(
         self,
-        namespace: str,
+        namespace: str | None,
         *,
         name: str | None = None,
         label_selector: str | None = None,
@@ -711,7 +723,7 @@ class KubernetesGateway:
 
     def watch_pods(
         self,
-        namespace: str,
+        namespace: str | None,
         *,
         label_selector: str | None = None,
         resource_version: str | None = None,
@@ -729,7 +741,7 @@ class KubernetesGateway:
     async def _watch(
         self,
         kind: _Kind[T],
-        namespace: str,
+        namespace: str | None,
         *,
         name: str | None,
         label_selector: str | None,
@@ -751,13 +763,15 @@ class KubernetesGateway:
             query["label_selector"] = label_selector
         if resource_version:
             query["resource_version"] = resource_version
-        method = kind.list_method(False)
+        all_namespaces = namespace is None  # a cluster-wide watch (the alert watcher)
+        method = kind.list_method(all_namespaces)
+        where: tuple[str, ...] = () if all_namespaces else (str(namespace),)
         # Reads may legitimately wait for the whole stream; the server ends it at timeout_seconds.
         request_timeout = (self._timeout, timeout_seconds + self._timeout)
 
         def open_stream() -> LineReader:
             response = getattr(self._apis[kind.api], method)(
-                namespace, _preload_content=False, _request_timeout=request_timeout, **query
+                *where, _preload_content=False, _request_timeout=request_timeout, **query
             )
             return LineReader(response)
 

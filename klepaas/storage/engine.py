@@ -66,6 +66,10 @@ def _sqlite_engine(url_text: str, *, in_memory: bool) -> Engine:
         try:
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # In WAL mode NORMAL is still crash-safe and consistent (an application crash loses
+                # nothing); it skips the fsync on every commit (about 0.4 ms each here, three per
+                # request) and syncs at checkpoints, so only a power cut can lose the last commits.
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 import pytest
 
+from klepaas.commands.appnames import AppNameSource, StaticAppNames
 from klepaas.commands.pipeline import Pipeline
 from klepaas.commands.policy import ChannelBinding, DefaultPolicy, StaticBindings
 from klepaas.commands.services import Services, build_services
@@ -60,6 +61,7 @@ def make_pipeline(calls: Calls, storage: Storage, planner: ScriptedPlanner) -> M
         require_approval_for_write: bool = True,
         channels: dict[str, ChannelBinding] | None = None,
         with_planner: bool = True,
+        app_names: AppNameSource | None = None,
     ) -> Pipeline:
         settings = Settings(
             policy=PolicySettings(require_approval_for_write=require_approval_for_write),
@@ -74,6 +76,7 @@ def make_pipeline(calls: Calls, storage: Storage, planner: ScriptedPlanner) -> M
             policy=DefaultPolicy(settings, bindings),
             planner=planner if with_planner else None,
             bindings=bindings,
+            app_names=app_names or StaticAppNames(),
         )
 
     return make

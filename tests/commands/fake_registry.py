@@ -89,12 +89,14 @@ class Calls:
     preview_fails: bool = False
     # Called inside every run, before it returns: lets a test look at the world mid-execution.
     during_run: Callable[[], None] | None = None
+    # What a rollout command names as its rollout (default: its name and namespace arguments).
+    rollout_target: dict[str, Any] | None = None
 
 
 def build_fake_registry(calls: Calls | None = None) -> Registry:
     calls = calls if calls is not None else Calls()
 
-    def runner(name: str) -> Any:
+    def runner(name: str, rollout: bool) -> Any:
         async def run(ctx: CommandContext, args: Args) -> Result:
             calls.runs.append((name, args.model_dump(exclude_none=True)))
             calls.contexts.append(ctx)
@@ -102,7 +104,11 @@ def build_fake_registry(calls: Calls | None = None) -> Registry:
                 calls.during_run()
             if calls.fail_with is not None:
                 raise calls.fail_with
-            return Result(command=name, summary=f"{name} done", data=args.model_dump(mode="json"))
+            data = args.model_dump(mode="json")
+            if rollout:  # as the real commands do: they name the rollout they started
+                target = calls.rollout_target or {"name": data["name"], "namespace": data["namespace"]}
+                data["rollout"] = {"cluster": ctx.cluster, **target}
+            return Result(command=name, summary=f"{name} done", data=data)
 
         return run
 
@@ -135,7 +141,7 @@ def build_fake_registry(calls: Calls | None = None) -> Registry:
                 args_model=model,
                 risk=risk,
                 scope=Scope.K8S_WRITE if risk is not Risk.READ else Scope.K8S_READ,
-                run=runner(name),
+                run=runner(name, rollout),
                 words=words,
                 positional=positional,
                 preview=previewer(name) if preview else None,

@@ -342,3 +342,8 @@ def test_a_very_long_message_is_read_in_bounded_time_and_left_undecided(rules: R
     assert isinstance(reading.outcome, Plan)
     assert (reading.outcome.command, reading.outcome.args) == ("restart", {"name": "api"})
     assert not reading.decided
+
+
+def test_a_korean_description_prefers_the_apps_likeliest_translation(rules: RulesParser) -> None:
+    context = PlanningContext(app_names=["checkout", "payment", "web"])
+    assert plan_of(rules, "결제 서버 로그 20줄", context) == ("logs", {"name": "payment", "lines": 20})

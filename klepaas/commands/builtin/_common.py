@@ -7,7 +7,7 @@ import functools
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from klepaas.commands.arg_types import ALL_NAMESPACES
 from klepaas.commands.context import CommandContext
@@ -23,6 +23,14 @@ from klepaas.llm.plan import Lang
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Args)
+
+
+class _Namespaced(Protocol):
+    @property
+    def namespace(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Namespaced)
 
 # Rows shown per table; the rest are counted as "and N more".
 ROW_LIMIT = 50
@@ -65,21 +73,45 @@ def list_scope(ctx: CommandContext, namespace: str | None) -> list[str] | None:
 
 
 async def list_in(
+    gw: KubeGateway,
     fetch: Callable[..., Awaitable[ResourceList[T]]],
     scope: list[str] | None,
+    *,
+    check_namespaces: bool = True,
     **kwargs: Any,
 ) -> ResourceList[T]:
-    """One list call per namespace in `scope` (concurrently), or one for the whole cluster."""
+    """One list call per namespace in `scope` (concurrently), or one for the whole cluster.
+
+    The API answers a list in a namespace that does not exist with an empty list; so does this,
+    unless the namespace is missing: then it is a not-found naming the namespace ("did you mean
+    staging?"), as for a get. That costs one more call, and only when a namespace's list is empty
+    (`check_namespaces=False`: never, for lists that are often empty, such as failing pods).
+    """
     if scope is None:
         return await fetch(None, limit=FETCH_LIMIT, **kwargs)
     if len(scope) == 1:
-        return await fetch(scope[0], limit=FETCH_LIMIT, **kwargs)
+        listed = await fetch(scope[0], limit=FETCH_LIMIT, **kwargs)
+        if check_namespaces and not listed.items:
+            await _namespace_exists(gw, scope[0])
+        return listed
     parts = await asyncio.gather(*(fetch(ns, limit=FETCH_LIMIT, **kwargs) for ns in scope))
+    if check_namespaces:
+        await asyncio.gather(
+            *(_namespace_exists(gw, ns) for ns, part in zip(scope, parts, strict=True) if not part.items)
+        )
     items = [item for part in parts for item in part.items]
     remaining: int | None = 0
     for part in parts:
         remaining = None if remaining is None or part.remaining is None else remaining + part.remaining
     return ResourceList(items, "", remaining)
+
+
+async def _namespace_exists(gw: KubeGateway, namespace: str) -> None:
+    """Raise the gateway's not-found (with suggestions) when `namespace` does not exist."""
+    try:
+        await gw.get_namespace(namespace)
+    except Forbidden:  # may not read namespaces: an empty list is all there is to say
+        return
 
 
 def scope_label(lang: Lang, scope: list[str] | None) -> str:
@@ -111,6 +143,35 @@ async def _add_elsewhere_hint(
         others = [ns for ns in others if ns in ctx.allowed_namespaces]
     if others:
         exc.hint = t(ctx.lang, "hint.found_in_namespaces", namespaces=", ".join(others))
+
+
+class PodIndex:
+    """Pods by namespace and label, so that finding each app's pods is a lookup rather than a scan
+    of every pod: 2,000 apps over 20,000 pods would be 40 million label comparisons."""
+
+    def __init__(self, pods: Iterable[Pod]) -> None:
+        self._by_label: dict[tuple[str, str, str], list[Pod]] = {}
+        for pod in pods:
+            namespace = pod.namespace
+            for key, value in pod.meta.labels.items():
+                self._by_label.setdefault((namespace, key, value), []).append(pod)
+
+    def of(self, deployment: Deployment) -> list[Pod]:
+        """What `pods_of(deployment, pods)` gives, in the same order."""
+        selector = deployment.selector
+        if not selector:
+            return []
+        (key, value), *rest = selector.items()
+        candidates = self._by_label.get((deployment.namespace, key, value), [])
+        return [p for p in candidates if all(p.meta.labels.get(k) == v for k, v in rest)]
+
+
+def by_namespace(objects: Iterable[N]) -> dict[str, list[N]]:
+    """Objects grouped by namespace, in their order."""
+    grouped: dict[str, list[N]] = {}
+    for obj in objects:
+        grouped.setdefault(obj.namespace, []).append(obj)
+    return grouped
 
 
 def pods_of(deployment: Deployment, pods: Iterable[Pod]) -> list[Pod]:

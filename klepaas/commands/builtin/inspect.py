@@ -9,6 +9,7 @@ from typing import Any
 from klepaas.commands.arg_types import ContainerName, K8sName, LogLines, Namespace, StatusKind
 from klepaas.commands.builtin._common import (
     HEALTH_ICON,
+    PodIndex,
     age,
     app_health,
     cap,
@@ -19,7 +20,6 @@ from klepaas.commands.builtin._common import (
     gib,
     localise_errors,
     one_namespace,
-    pods_of,
 )
 from klepaas.commands.context import CommandContext
 from klepaas.commands.i18n import t
@@ -339,8 +339,9 @@ async def _namespace_status(ctx: CommandContext, gw: KubeGateway, ns: str) -> Re
     )
     rows, data, counts = [], [], {h: 0 for h in HEALTH_ICON}
     ordered = []
+    pods_by_app = PodIndex(pods.items)
     for d in deployments.items:
-        health, problems = app_health(d, pods_of(d, pods.items))
+        health, problems = app_health(d, pods_by_app.of(d))
         counts[health] += 1
         ordered.append((health == "healthy", d.name, d, health, problems))
     ordered.sort(key=lambda x: (x[0], x[1]))

@@ -13,9 +13,12 @@ from typing import Any
 
 from klepaas.commands.arg_types import Namespace
 from klepaas.commands.builtin._common import (
+    FETCH_LIMIT,
     HEALTH_ICON,
+    PodIndex,
     age,
     app_health,
+    by_namespace,
     cap,
     cores,
     footer,
@@ -23,7 +26,6 @@ from klepaas.commands.builtin._common import (
     list_in,
     list_scope,
     localise_errors,
-    pods_of,
     scope_label,
 )
 from klepaas.commands.builtin.cost import estimate
@@ -34,7 +36,7 @@ from klepaas.commands.registry import Args, CommandSpec, Risk, Scope
 from klepaas.commands.result import Block, Context, Fields, Header, Result, Status, Table, Text
 from klepaas.errors import Forbidden
 from klepaas.k8s.gateway import KubeGateway
-from klepaas.k8s.models import Node, Pod, ResourceList
+from klepaas.k8s.models import Deployment, Node, Pod, ResourceList
 from klepaas.k8s.rollout import pod_problems
 from klepaas.llm.plan import Lang
 
@@ -114,7 +116,7 @@ def _list_result(
 async def run_list_pods(ctx: CommandContext, args: NamespaceArgs) -> Result:
     gw = ctx.gateway()
     scope = list_scope(ctx, args.namespace)
-    listed = await list_in(gw.list_pods, scope)
+    listed = await list_in(gw, gw.list_pods, scope)
     pods = sorted(listed.items, key=lambda p: (_pod_fine(p), p.namespace, p.name))
     rows = [
         [
@@ -170,7 +172,7 @@ def _pod_fine(p: Pod) -> bool:
 async def run_list_deployments(ctx: CommandContext, args: NamespaceArgs) -> Result:
     gw = ctx.gateway()
     scope = list_scope(ctx, args.namespace)
-    listed = await list_in(gw.list_deployments, scope)
+    listed = await list_in(gw, gw.list_deployments, scope)
     items = sorted(listed.items, key=lambda d: (d.status.available >= d.replicas, d.namespace, d.name))
     rows = [
         [
@@ -214,7 +216,7 @@ async def run_list_deployments(ctx: CommandContext, args: NamespaceArgs) -> Resu
 async def run_list_services(ctx: CommandContext, args: NamespaceArgs) -> Result:
     gw = ctx.gateway()
     scope = list_scope(ctx, args.namespace)
-    listed = await list_in(gw.list_services, scope)
+    listed = await list_in(gw, gw.list_services, scope)
     rows = [
         [
             s.namespace,
@@ -268,7 +270,7 @@ async def run_list_services(ctx: CommandContext, args: NamespaceArgs) -> Result:
 async def run_list_ingresses(ctx: CommandContext, args: NamespaceArgs) -> Result:
     gw = ctx.gateway()
     scope = list_scope(ctx, args.namespace)
-    listed = await list_in(gw.list_ingresses, scope)
+    listed = await list_in(gw, gw.list_ingresses, scope)
     rows, data = [], []
     for ing in listed.items:
         hosts = sorted({r.host or "*" for r in ing.rules}) or ["*"]
@@ -312,7 +314,7 @@ async def run_list_ingresses(ctx: CommandContext, args: NamespaceArgs) -> Result
 async def run_list_endpoints(ctx: CommandContext, args: NamespaceArgs) -> Result:
     gw = ctx.gateway()
     scope = list_scope(ctx, args.namespace)
-    listed = await list_in(gw.list_endpoints, scope)
+    listed = await list_in(gw, gw.list_endpoints, scope)
     rows, data = [], []
     for ep in sorted(listed.items, key=lambda e: (bool(e.ready), e.namespace, e.name)):
         ports: list[int | None] = [p.port for p in ep.ports] or [None]
@@ -390,17 +392,19 @@ async def run_list_apps(ctx: CommandContext, args: NamespaceArgs) -> Result:
     gw = ctx.gateway()
     scope = list_scope(ctx, args.namespace)
     deployments, pods, services, ingresses = await asyncio.gather(
-        list_in(gw.list_deployments, scope),
-        list_in(gw.list_pods, scope),
-        list_in(gw.list_services, scope),
-        list_in(gw.list_ingresses, scope),
+        list_in(gw, gw.list_deployments, scope),
+        list_in(gw, gw.list_pods, scope),
+        list_in(gw, gw.list_services, scope),
+        list_in(gw, gw.list_ingresses, scope),
     )
     rows, data = [], []
     entries = []
+    pods_by_app = PodIndex(pods.items)
+    services_in, ingresses_in = by_namespace(services.items), by_namespace(ingresses.items)
     for d in deployments.items:
-        health, problems = app_health(d, pods_of(d, pods.items))
-        svcs = [s for s in services.items if s.namespace == d.namespace and s.selects(d.template.labels)]
-        ings = [i for i in ingresses.items if i.namespace == d.namespace]
+        health, problems = app_health(d, pods_by_app.of(d))
+        svcs = [s for s in services_in.get(d.namespace, ()) if s.selects(d.template.labels)]
+        ings = ingresses_in.get(d.namespace, [])
         routes = routes_for(svcs, ings, None)
         public = [r["url"] for r in routes if r["scope"] == "public"]
         address = public[0] if public else (routes[0]["url"] if routes else "-")
@@ -456,19 +460,69 @@ async def _nodes(gw: KubeGateway) -> list[Node] | None:
         return None
 
 
+# Apps whose own status is not healthy get their pods read one list each, up to this many; more
+# than that, and the pods of their namespaces are listed instead.
+_APPS_LOOKED_INTO = 20
+NOT_RUNNING = "status.phase!=Running"
+
+
+async def _pod_count(gw: KubeGateway, scope: list[str] | None) -> int | None:
+    """How many pods there are, from the server's count: one single-item list per namespace (one
+    for the whole cluster). None when the server does not count (the caller lists them instead)."""
+    where: list[str | None] = [None] if scope is None else list(scope)
+    parts = await asyncio.gather(*(gw.list_pods(ns, limit=1) for ns in where))
+    if any(part.remaining is None for part in parts):
+        return None
+    return sum(len(part.items) + (part.remaining or 0) for part in parts)
+
+
+async def _pods_of_apps(gw: KubeGateway, apps: list[Deployment]) -> PodIndex:
+    """The pods of `apps`, by app: a list per app by its selector, or per namespace when many."""
+    if len(apps) <= _APPS_LOOKED_INTO:
+        parts = await asyncio.gather(
+            *(gw.list_pods(d.namespace, label_selector=d.label_selector, limit=FETCH_LIMIT) for d in apps)
+        )
+        return PodIndex(pod for part in parts for pod in part.items)
+    namespaces = sorted({d.namespace for d in apps})
+    return PodIndex((await list_in(gw, gw.list_pods, namespaces, check_namespaces=False)).items)
+
+
 @localise_errors
 async def run_overview(ctx: CommandContext, args: NamespaceArgs) -> Result:
+    """Nodes, apps and pods at a glance, and the apps that need attention.
+
+    An app is judged by its own status first: only apps that are not plainly healthy (or stopped)
+    have their pods read, to say what is wrong with them. Pods are counted by the server, and the
+    ones that are not running are the only pods listed cluster-wide, so that 20,000 pods cost a
+    handful of small requests, not a download of every pod."""
     lang = ctx.lang
     gw = ctx.gateway()
     scope = list_scope(ctx, args.namespace or "*")
-    nodes, deployments, pods = await asyncio.gather(
-        _nodes(gw), list_in(gw.list_deployments, scope), list_in(gw.list_pods, scope)
+    nodes, deployments, counted, not_running = await asyncio.gather(
+        _nodes(gw),
+        list_in(gw, gw.list_deployments, scope),
+        _pod_count(gw, scope),
+        list_in(gw, gw.list_pods, scope, check_namespaces=False, field_selector=NOT_RUNNING),
     )
+    if counted is None:  # no count from the server: every pod, as far as FETCH_LIMIT goes
+        pods = await list_in(gw, gw.list_pods, scope, check_namespaces=False)
+        pod_total = len(pods.items) + (pods.remaining or 0)
+        phases = Counter(p.phase for p in pods.items)
+        pods_complete = pods.complete
+    else:
+        pod_total = counted
+        phases = Counter(p.phase for p in not_running.items)
+        phases["Running"] = max(0, counted - len(not_running.items) - (not_running.remaining or 0))
+        pods_complete = True
+    closer_look = [d for d in deployments.items if app_health(d, [])[0] not in ("healthy", "stopped")]
+    pods_by_app = await _pods_of_apps(gw, closer_look) if closer_look else PodIndex(())
+    looked_into = {(d.namespace, d.name) for d in closer_look}
     health_counts: Counter[str] = Counter()
     attention: list[list[str]] = []
     attention_data: list[dict[str, Any]] = []
     for d in deployments.items:
-        health, problems = app_health(d, pods_of(d, pods.items))
+        looked = (d.namespace, d.name) in looked_into
+        health, problems = app_health(d, pods_by_app.of(d) if looked else [])
         health_counts[health] += 1
         if health in ("degraded", "failed", "progressing"):
             detail = ", ".join(sorted({p.reason for p in problems})) or f"{d.status.available}/{d.replicas}"
@@ -476,9 +530,6 @@ async def run_overview(ctx: CommandContext, args: NamespaceArgs) -> Result:
             attention_data.append(
                 {"namespace": d.namespace, "name": d.name, "health": health, "detail": detail}
             )
-    phases = Counter(p.phase for p in pods.items)
-    # Beyond FETCH_LIMIT pods the total comes from the server's count; phases cover those fetched.
-    pod_total = len(pods.items) + (pods.remaining or 0)
     fields: list[tuple[str, str]] = []
     if nodes is not None:
         ready_nodes = sum(1 for n in nodes if n.ready)
@@ -489,7 +540,7 @@ async def run_overview(ctx: CommandContext, args: NamespaceArgs) -> Result:
         ]
     healthy = health_counts["healthy"]
     total_apps = len(deployments.items)
-    namespaces = sorted({d.namespace for d in deployments.items} | {p.namespace for p in pods.items})
+    namespaces = sorted({d.namespace for d in deployments.items} | {p.namespace for p in not_running.items})
     fields += [
         (t(lang, "label.namespaces"), str(len(namespaces))),
         (t(lang, "label.apps"), t(lang, "word.healthy_of", healthy=healthy, total=total_apps)),
@@ -543,7 +594,7 @@ async def run_overview(ctx: CommandContext, args: NamespaceArgs) -> Result:
                 "memory_bytes": sum(n.allocatable.memory for n in nodes),
             },
             "apps": {"total": total_apps, **{h: health_counts.get(h, 0) for h in HEALTH_ICON}},
-            "pods": {"total": pod_total, "complete": pods.complete, **dict(phases)},
+            "pods": {"total": pod_total, "complete": pods_complete, **dict(phases)},
             "attention": attention_data,
         },
     )
@@ -557,7 +608,7 @@ async def run_cost_analysis(ctx: CommandContext, args: NamespaceArgs) -> Result:
     lang = ctx.lang
     gw = ctx.gateway()
     scope = list_scope(ctx, args.namespace)
-    pods = await list_in(gw.list_pods, scope)
+    pods = await list_in(gw, gw.list_pods, scope)
     report = estimate(pods.items)
     prices = report.prices
     multi = scope is None or len(scope) > 1

@@ -128,7 +128,10 @@ def match_apps(korean_text: str, app_names: list[str]) -> list[str]:
         for word in words:
             english = DOMAIN[word]
             if app in english:
-                score += 3.0
+                # The whole name is one of the word's translations: the likelier the translation
+                # (the table lists them most likely first), the better, so that with both apps
+                # present 결제 names `payment` rather than `checkout`.
+                score += 3.0 - 0.01 * english.index(app)
             elif parts & set(english):
                 score += 2.0
         if score == 0.0:

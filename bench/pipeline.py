@@ -1,0 +1,419 @@
+"""Pipeline figures: what the request pipeline costs over the bare kubernetes client, and how the
+cluster-wide commands hold up at 2,000 deployments / 20,000 pods. One sandbox, one run.
+
+    .venv/bin/python bench/pipeline.py [--runs 50] [--scale-runs 5] [--deployments 2000]
+                                       [--replicas 10] [--namespaces 20]
+
+The sandbox runs in a child process, as a real API server would: the bench's threads (the
+pipeline's, the bare client's) never wait for the GIL on the server's work, nor it on theirs.
+
+1. Overhead. `status`, `scale` and `restart` (sample apps) go `--runs` times each through
+   `Pipeline.handle` (structured text, the rules planner, the default policy with an approver that
+   approves, a SQLite audit log in a temp dir, the real kubernetes client) and, in the same run, as
+   bare `kubernetes` client calls that do the same: the read, the server-side dry run the approver
+   is shown and the change (the body read, the JSON parsed; one after the other). p50 / p90 of each,
+   the requests each sent (pipeline / bare, counted on the clients' REST layer), the time the
+   pipeline spent writing the audit log and history, and the ratio of the p50s (target <= 1.3).
+   "the change alone" is the bare read and write without the dry run, for reference.
+2. Scale. `bench/sandbox_scale.py`'s loader puts `--deployments` deployments with `--replicas`
+   pods each into the sandbox; once every pod is ready, `overview` and `list pods -n all` go
+   1 + `--scale-runs` times each through the pipeline: the first run (the sandbox's first list
+   after the load is slow, for the bare client too), then p50 and max of the rest (target < 2 s),
+   and the API requests each made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import kubernetes
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.sandbox_scale import load, ready_pods, wait_rolled_out  # noqa: E402  (the sandbox's loader)
+from klepaas.commands.context import Actor  # noqa: E402
+from klepaas.commands.pipeline import Outcome, Pipeline, Request  # noqa: E402
+from klepaas.commands.registry import Args, CommandSpec  # noqa: E402
+from klepaas.commands.result import Result  # noqa: E402
+from klepaas.commands.services import Services, build_services  # noqa: E402
+from klepaas.config import KubeSettings, LLMSettings, Settings, StorageSettings  # noqa: E402
+from klepaas.k8s.gateway import KubernetesGateway  # noqa: E402
+from klepaas.k8s.sandbox.cluster import DEFAULT_CONTEXT, SandboxCluster  # noqa: E402
+from klepaas.k8s.sandbox.controllers import ControllerOptions  # noqa: E402
+from klepaas.k8s.sandbox.store import BY_KIND  # noqa: E402
+
+WARMUP = 3
+ME = Actor(id="U-bench", source="console", name="bench")
+DEPLOYMENT = BY_KIND["Deployment"]
+OPTIONS = ControllerOptions(pod_start_delay=0.2, pod_ready_delay=0.2, load_balancer_delay=0.2, seed=1)
+
+
+class SandboxProcess:
+    """The sandbox (sample apps) in a child process of its own, as a real API server would be: the
+    bench's threads never wait for the GIL on the server's work, nor it on theirs. It takes
+    requests over a pipe: load the big fleet (with `bench/sandbox_scale.py`'s loader), stop."""
+
+    def __init__(self, kubeconfig: Path) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_sandbox_main, args=(child, str(kubeconfig)), daemon=True)
+        self.url = ""
+
+    def call(self, *request: Any, timeout: float) -> Any:
+        if request:
+            self._conn.send(request)
+        if not self._conn.poll(timeout):
+            raise SystemExit(f"the sandbox did not answer {request or 'its start'} within {timeout:g}s")
+        kind, value = self._conn.recv()
+        if kind == "error":
+            raise SystemExit(f"the sandbox failed: {value}")
+        return value
+
+    def __enter__(self) -> SandboxProcess:
+        self._process.start()
+        self.url = self.call(timeout=60)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process.is_alive():
+            self._conn.send(("stop",))
+            self._process.join(30)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+def _sandbox_main(conn: Connection, kubeconfig: str) -> None:
+    asyncio.run(_sandbox_serve(conn, Path(kubeconfig)))
+
+
+async def _sandbox_serve(conn: Connection, kubeconfig: Path) -> None:
+    cluster = SandboxCluster(with_samples=True, controller_options=OPTIONS, history_size=10_000)
+    await cluster.start()
+    store = cluster.store
+    loop = asyncio.get_running_loop()
+    try:
+        await wait_rolled_out(store, sum(d["spec"].get("replicas", 1) for d in store.list(DEPLOYMENT)), 30)
+        cluster.write_kubeconfig(kubeconfig)
+        conn.send(("ok", cluster.url))
+        while True:
+            request = await loop.run_in_executor(None, conn.recv)
+            if request[0] == "stop":
+                return
+            _, namespaces, deployments, replicas, budget = request
+            try:
+                already = ready_pods(store)
+                load(store, namespaces, deployments, replicas)
+                conn.send(("ok", await wait_rolled_out(store, already + deployments * replicas, budget)))
+            except SystemExit as exc:  # wait_rolled_out's way of saying the budget ran out
+                conn.send(("error", str(exc)))
+    finally:
+        await cluster.stop()
+
+
+class Approve:
+    async def confirm(self, actor: Actor, spec: CommandSpec[Any], args: Args, preview: Result | None) -> bool:
+        return True
+
+
+class RequestCounter:
+    """Counts the HTTP requests a client sends (wraps its REST layer; this bench only)."""
+
+    def __init__(self, api: kubernetes.client.ApiClient) -> None:
+        self.count = 0
+        rest = api.rest_client
+        inner = rest.request
+
+        def request(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return inner(*args, **kwargs)
+
+        rest.request = request  # type: ignore[method-assign]
+
+    def take(self) -> int:
+        count, self.count = self.count, 0
+        return count
+
+
+class AuditTimer:
+    """Time spent writing the audit log and history (SQLite), summed per request (this bench only)."""
+
+    def __init__(self, services: Services) -> None:
+        self.spent = 0.0
+        for repository, name in (
+            (services.storage.audit, "begin"),
+            (services.storage.audit, "finish"),
+            (services.storage.history, "record"),
+        ):
+            setattr(repository, name, self._timed(getattr(repository, name)))
+
+    def _timed(self, write: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return write(*args, **kwargs)
+            finally:
+                self.spent += time.perf_counter() - start
+
+        return timed
+
+    def take(self) -> float:
+        spent, self.spent = self.spent, 0.0
+        return spent
+
+
+@dataclass
+class Timing:
+    samples: list[float]
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p90(self) -> float:
+        return self.pct(0.9)
+
+    def ms(self) -> str:
+        return f"{self.p50 * 1000:5.1f} / {self.p90 * 1000:5.1f} ms"
+
+
+async def time_pipeline(
+    pipeline: Pipeline, texts: Callable[[int], str], runs: int, warmup: int = WARMUP
+) -> tuple[Timing, Outcome]:
+    samples: list[float] = []
+    outcome: Outcome | None = None
+    for i in range(warmup + runs):
+        start = time.perf_counter()
+        outcome = await pipeline.handle(Request(actor=ME, text=texts(i)), Approve())
+        elapsed = time.perf_counter() - start
+        if not outcome.ok:
+            raise SystemExit(f"{texts(i)!r} failed: {outcome.result.summary}")
+        if i >= warmup:
+            samples.append(elapsed)
+    assert outcome is not None
+    return Timing(samples), outcome
+
+
+def time_bare(call: Callable[[int], object], runs: int, warmup: int = WARMUP) -> Timing:
+    samples: list[float] = []
+    for i in range(warmup + runs):
+        start = time.perf_counter()
+        call(i)
+        if i >= warmup:
+            samples.append(time.perf_counter() - start)
+    return Timing(samples)
+
+
+class Bare:
+    """The requests the commands send, made with the bare client: read the body, parse the JSON."""
+
+    def __init__(self, api: kubernetes.client.ApiClient) -> None:
+        self.apps = kubernetes.client.AppsV1Api(api)
+        self.core = kubernetes.client.CoreV1Api(api)
+
+    @staticmethod
+    def body(response: Any) -> Any:
+        try:
+            return json.loads(response.data)
+        finally:
+            response.release_conn()
+
+    @staticmethod
+    def twice(change: Callable[..., None], *args: Any) -> None:
+        """A change as the pipeline makes it: its dry run (what the approver is shown), then for real."""
+        change(*args, dry_run=True)
+        change(*args, dry_run=False)
+
+    def status(self, name: str, namespace: str) -> None:
+        d = self.body(self.apps.read_namespaced_deployment(name, namespace, _preload_content=False))
+        selector = ",".join(f"{k}={v}" for k, v in d["spec"]["selector"]["matchLabels"].items())
+        self.body(
+            self.core.list_namespaced_pod(
+                namespace, label_selector=selector, limit=500, _preload_content=False
+            )
+        )
+
+    def scale(self, name: str, namespace: str, replicas: int, dry_run: bool) -> None:
+        self.body(self.apps.read_namespaced_deployment_scale(name, namespace, _preload_content=False))
+        self.body(
+            self.apps.patch_namespaced_deployment_scale(
+                name,
+                namespace,
+                {"spec": {"replicas": replicas}},
+                field_manager="klepaas",
+                _content_type="application/merge-patch+json",
+                _preload_content=False,
+                dry_run="All" if dry_run else None,
+            )
+        )
+
+    def restart(self, name: str, namespace: str, dry_run: bool) -> None:
+        self.body(self.apps.read_namespaced_deployment(name, namespace, _preload_content=False))
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        patch = {
+            "metadata": {"annotations": {"kubernetes.io/change-cause": "restart via bench"}},
+            "spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}},
+        }
+        self.body(
+            self.apps.patch_namespaced_deployment(
+                name,
+                namespace,
+                patch,
+                field_manager="klepaas",
+                _content_type="application/strategic-merge-patch+json",
+                _preload_content=False,
+                dry_run="All" if dry_run else None,
+            )
+        )
+
+
+def settings_for(kubeconfig: Path, database: Path) -> Settings:
+    return Settings(
+        kube=KubeSettings(kubeconfig=kubeconfig, context=DEFAULT_CONTEXT),
+        storage=StorageSettings(database_url=f"sqlite:///{database}"),
+        llm=LLMSettings(providers=""),
+    )
+
+
+async def overhead(services: Services, api: kubernetes.client.ApiClient, runs: int) -> None:
+    pipeline = services.pipeline()
+    gateway = services.clusters.get()
+    assert isinstance(gateway, KubernetesGateway)
+    counter = RequestCounter(gateway._api_client)
+    audit = AuditTimer(services)
+    bare = Bare(api)
+    bare_counter = RequestCounter(api)
+
+    def replicas(i: int) -> int:  # api runs 2: alternate 3, 2, 3... so that every scale changes it
+        return 3 - i % 2
+
+    # label, the pipeline's text for run i, the same requests bare, the read and the write alone
+    cases: list[tuple[str, Callable[[int], str], Callable[[int], object], Callable[[int], object] | None]] = [
+        ("status nginx", lambda i: "status nginx", lambda i: bare.status("nginx", "default"), None),
+        (
+            "scale api N -n staging",
+            lambda i: f"scale api {replicas(i)} -n staging",
+            lambda i: bare.twice(bare.scale, "api", "staging", replicas(i)),
+            lambda i: bare.scale("api", "staging", replicas(i), dry_run=False),
+        ),
+        (
+            "restart web -n staging",
+            lambda i: "restart web -n staging",
+            lambda i: bare.twice(bare.restart, "web", "staging"),
+            lambda i: bare.restart("web", "staging", dry_run=False),
+        ),
+    ]
+    print(f"\n1. pipeline vs bare kubernetes client: p50 / p90 of {runs} runs each, {WARMUP} warm-ups before")
+    print(
+        f"   {'command':<23} {'requests':>8}  {'through the pipeline':<21} {'of it audit':>11}  "
+        f"{'bare, same requests':<21} {'ratio':>5}"
+    )
+    for label, text, same, minimum in cases:
+        counter.take()
+        audit.take()
+        piped, _ = await time_pipeline(pipeline, text, runs)
+        requests = counter.take() / (runs + WARMUP)
+        audited = audit.take() / (runs + WARMUP)
+        bare_counter.take()
+        plain = await asyncio.to_thread(time_bare, same, runs)
+        plain_requests = bare_counter.take() / (runs + WARMUP)
+        ratio = piped.p50 / plain.p50
+        verdict = "ok" if ratio <= 1.3 else "missed (target <= 1.3)"
+        print(
+            f"   {label:<23} {requests:>4g}/{plain_requests:<3g}  {piped.ms():<21} {audited * 1000:8.1f} ms  "
+            f"{plain.ms():<21} {ratio:5.2f}  {verdict}"
+        )
+        if minimum is not None:
+            least = await asyncio.to_thread(time_bare, minimum, runs)
+            least_requests = bare_counter.take() / (runs + WARMUP)
+            print(
+                f"   {'  the change alone':<23} {'':>4} {least_requests:<3g}  {'':<21} {'':>11}  "
+                f"{least.ms():<21} {piped.p50 / least.p50:5.2f}  (for reference: no dry run, no checks)"
+            )
+
+
+async def at_scale(services: Services, sandbox: SandboxProcess, args: argparse.Namespace) -> None:
+    print(
+        f"\n2. at scale: {args.deployments} deployments x {args.replicas} pods in {args.namespaces} "
+        "namespaces, loaded with bench/sandbox_scale.py's loader"
+    )
+    start = time.perf_counter()
+    request = ("load", args.namespaces, args.deployments, args.replicas, args.budget)
+    rollout = await asyncio.to_thread(sandbox.call, *request, timeout=args.budget + 120)
+    print(f"   every pod ready after {time.perf_counter() - start:.1f}s (rollout {rollout:.1f}s)")
+    pipeline = services.pipeline()
+    gateway = services.clusters.get()
+    assert isinstance(gateway, KubernetesGateway)
+    counter = RequestCounter(gateway._api_client)
+    print(
+        f"   {'command':<18} {'1st run':>8} {'p50':>7} {'max':>7} {'requests':>9}  {'':<21}  summary"
+        f"\n   (the first run of each is not counted: the sandbox's first list after the load is slow)"
+    )
+    for text in ("overview", "list pods -n all"):
+        samples: list[float] = []
+        requests: list[int] = []
+        outcome: Outcome | None = None
+        for _ in range(1 + args.scale_runs):
+            counter.take()
+            began = time.perf_counter()
+            outcome = await pipeline.handle(Request(actor=ME, text=text), Approve())
+            samples.append(time.perf_counter() - began)
+            requests.append(counter.take())
+            if not outcome.ok:
+                raise SystemExit(f"{text!r} failed: {outcome.result.summary}")
+        assert outcome is not None
+        first, timed = samples[0], samples[1:]
+        p50, worst = statistics.median(timed), max(timed)
+        verdict = "ok" if worst < 2.0 else "missed (target < 2 s)"
+        print(
+            f"   {text:<18} {first:7.2f}s {p50:6.2f}s {worst:6.2f}s {requests[-1]:>9}  {verdict:<21}  "
+            f"{outcome.result.summary}"
+        )
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    with TemporaryDirectory() as tmp, SandboxProcess(Path(tmp) / "kubeconfig") as sandbox:
+        kubeconfig = Path(tmp) / "kubeconfig"
+        print(f"sandbox at {sandbox.url} (a process of its own); audit log: SQLite in {tmp}")
+        services = await build_services(settings_for(kubeconfig, Path(tmp) / "audit.db"))
+        api = kubernetes.config.new_client_from_config(config_file=str(kubeconfig), context=DEFAULT_CONTEXT)
+        try:
+            await overhead(services, api, args.runs)
+            if args.deployments:
+                await at_scale(services, sandbox, args)
+        finally:
+            api.close()
+            await services.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50, help="timed runs per command for the overhead")
+    parser.add_argument("--scale-runs", type=int, default=5, help="timed runs of overview and list pods")
+    parser.add_argument("--namespaces", type=int, default=20)
+    parser.add_argument("--deployments", type=int, default=2000, help="0 skips the scale part")
+    parser.add_argument("--replicas", type=int, default=10)
+    parser.add_argument("--budget", type=float, default=300.0, help="seconds allowed for the big rollout")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
