@@ -60,9 +60,10 @@ def _fail(message: str) -> typer.Exit:
 def run(ctx: typer.Context) -> None:
     """The Slack bot: Socket Mode, plus /healthz and /readyz on KLEPAAS_HTTP_HOST:KLEPAAS_HTTP_PORT."""
     from klepaas.bot.runner import run as run_bot
+    from klepaas.mcp_server.server import register_routes as mcp_routes
 
     try:
-        asyncio.run(run_bot(_settings(ctx)))
+        asyncio.run(run_bot(_settings(ctx), routes=[mcp_routes]))
     except KlepaasError as exc:  # a missing or malformed token, bad kubeconfig, database down
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -181,6 +182,41 @@ def migrate(ctx: typer.Context) -> None:
     except KlepaasError as exc:
         raise _fail(str(exc)) from None
     Console().print(f"database {redact_url(url)} is at revision {head_revision()}", highlight=False)
+
+
+audit_app = typer.Typer(help="The audit log: every attempt, refusals included.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("export")
+def audit_export(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only attempts since: 2025-01-31, 24h, 7d.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Write the audit log as JSON lines (one attempt per line, oldest first)."""
+    from klepaas.console.audit_export import parse_since, write_json_lines
+    from klepaas.storage import Storage
+    from klepaas.storage.audit_export import iter_audit
+
+    try:
+        start = parse_since(since) if since is not None else None
+        storage = Storage.open(_settings(ctx).storage.database_url)
+        try:
+            if out is None:
+                count = write_json_lines(iter_audit(storage.engine, start), sys.stdout)
+            else:
+                with out.open("w", encoding="utf-8") as handle:
+                    count = write_json_lines(iter_audit(storage.engine, start), handle)
+        finally:
+            storage.close()
+    except KlepaasError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror}") from None
+    Console(stderr=True).print(f"{count} audit entries written", highlight=False)
 
 
 def main() -> None:

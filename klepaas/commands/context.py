@@ -9,9 +9,11 @@ from klepaas.config import Settings
 from klepaas.llm.plan import Lang
 
 if TYPE_CHECKING:
+    from klepaas.commands.policy import KubeIdentity, Policy
     from klepaas.commands.registry import Registry
     from klepaas.k8s.clusters import KubeClusters
     from klepaas.k8s.gateway import KubeGateway
+    from klepaas.storage import Storage
 
 Source = Literal["console", "slack", "mcp", "webhook", "http", "alert"]
 
@@ -38,6 +40,16 @@ class CommandContext:
     cluster: str | None = None  # kubeconfig context name; None = the default context
     # Namespaces this request may touch (from the channel binding); empty = no restriction.
     allowed_namespaces: list[str] = field(default_factory=list)
+    # The database, for commands that keep their own records (projects, tokens, approvals).
+    storage: Storage | None = None
+    # The person's Kubernetes identity (policy file): the gateway impersonates it, so the cluster's
+    # own RBAC applies too. None = the bot's own credentials.
+    identity: KubeIdentity | None = None
+    # The policy, for the admin commands (whoami, policy, bind, grant).
+    policy: Policy | None = None
 
     def gateway(self, cluster: str | None = None) -> KubeGateway:
-        return self.clusters.get(cluster or self.cluster)
+        gateway = self.clusters.get(cluster or self.cluster)
+        if self.identity is not None:
+            return gateway.with_identity(self.identity.user, self.identity.groups)
+        return gateway

@@ -421,6 +421,7 @@ _M: dict[str, tuple[str, str]] = {
     "cost.partial": ("Only the first {count} pods were counted.", "처음 {count}개 파드만 계산했습니다."),
     # ---- help ----
     "help.title": ("What I can do", "사용할 수 있는 명령"),
+    "help.admin": ("Administration (typed as shown)", "관리 (표시된 대로 입력)"),
     "help.summary": (
         "{count} commands; ask in Korean or English",
         "명령 {count}개, 한국어나 영어로 물어보세요",

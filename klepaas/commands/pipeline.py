@@ -4,6 +4,12 @@ Front doors (console, Slack, MCP, webhooks) build a `Request`, call `Pipeline.ha
 the `Outcome`. Nothing here knows about Slack or terminals: asking a person for an approval is the
 front door's `Approver`.
 
+Free text goes to the planner with the app (deployment) names of the request's namespaces, from
+`klepaas.commands.appnames` (one list call per namespace, cached briefly; none at all when the
+cluster cannot tell, which never fails the request). A plan may not turn a name the user typed into
+another app's. The rollout a command started, to be followed by the front door, is the one the
+command names in `result.data["rollout"]`.
+
 Error handling lives in exactly one place, `Pipeline.handle`: a `KlepaasError` becomes an error
 Result carrying its message; anything else is logged once with its traceback and becomes a
 generic internal-error Result. Storage calls are sync SQLAlchemy run with `asyncio.to_thread`.
@@ -12,13 +18,18 @@ generic internal-error Result. Storage calls are sync SQLAlchemy run with `async
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from klepaas.commands.appnames import AppNameSource, ClusterAppNames
+from klepaas.commands.arg_types import invalid_name_reason
 from klepaas.commands.context import Actor, CommandContext
+from klepaas.commands.deployments import deployment_fields, stale_reason
 from klepaas.commands.failures import error_result, internal_error_result, localized
 from klepaas.commands.grammar import ALL_NAMESPACES, Grammar, Structured, UsageError, validate_args
+from klepaas.commands.observe import record_outcome
 from klepaas.commands.policy import Action, Bindings, ChannelBinding, Decision, Policy, StaticBindings
 from klepaas.commands.registry import Args, CommandSpec, Registry, UnknownCommand
 from klepaas.commands.request import (
@@ -36,6 +47,7 @@ from klepaas.errors import Forbidden, KlepaasError, UserError
 from klepaas.llm.plan import Clarify, Lang, Plan, PlanningContext
 from klepaas.logging import get_logger
 from klepaas.storage import AuditOutcome, Storage
+from klepaas.storage.policy_store import DeploymentLog
 
 if TYPE_CHECKING:
     from klepaas.k8s.clusters import KubeClusters
@@ -117,6 +129,7 @@ class Pipeline:
         policy: Policy,
         planner: Planner | None = None,
         bindings: Bindings | None = None,
+        app_names: AppNameSource | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -126,6 +139,9 @@ class Pipeline:
         self.planner = planner
         self.bindings = bindings or StaticBindings()
         self.grammar = Grammar(registry)
+        # What the planner is told exists (deployment names, cached briefly per cluster and namespace).
+        self.app_names: AppNameSource = app_names or ClusterAppNames(clusters)
+        self.deployments = DeploymentLog(storage.engine)
 
     async def handle(self, request: Request, approver: Approver | None = None) -> Outcome:
         """Run one request to its Outcome. Never raises for a failed command; see the module doc."""
@@ -149,7 +165,9 @@ class Pipeline:
             )
             result = internal_error_result(attempt.command or "error", attempt.lang)
             await self._close_after_error(attempt, AuditOutcome.FAILURE, "internal error")
-        return attempt.outcome(result)
+        outcome = attempt.outcome(result)
+        record_outcome(outcome)
+        return outcome
 
     async def follow_rollout(self, target: RolloutTarget) -> AsyncIterator[RolloutSnapshot]:
         """Snapshots of a rollout the command started: the first at once, then on every change,
@@ -162,24 +180,43 @@ class Pipeline:
         ):
             yield snapshot
 
-    def planning_context(self, actor: Actor, previous: Plan | None = None) -> PlanningContext:
+    def planning_context(
+        self, actor: Actor, previous: Plan | None = None, app_names: list[str] | None = None
+    ) -> PlanningContext:
         binding = self.bindings.for_actor(actor) or ChannelBinding()
         return PlanningContext(
             namespaces=list(binding.namespaces),
             default_namespace=binding.default_namespace,
+            app_names=list(app_names or []),
             previous=previous,
         )
+
+    def app_name_scope(self, actor: Actor) -> list[str]:
+        """The namespaces whose apps the planner is told about: the channel's bound namespaces,
+        else the default namespace and the staging and production namespaces of the settings."""
+        bound = [ns for ns in self._binding(actor).namespaces if ns != ALL_NAMESPACES]
+        if bound:
+            return bound
+        kube = self.settings.kube
+        return list(dict.fromkeys([DEFAULT_NAMESPACE, kube.staging_namespace, kube.production_namespace]))
+
+    async def _planning_context(self, attempt: _Attempt) -> PlanningContext:
+        actor, request = attempt.actor, attempt.request
+        cluster = request.cluster or self._binding(actor).cluster
+        names = await self.app_names.names(cluster, self.app_name_scope(actor))
+        return self.planning_context(actor, request.previous, names)
 
     # -- the steps -------------------------------------------------------------------------------
 
     async def _handle(self, attempt: _Attempt, approver: Approver | None) -> Result:
         planned = await self._plan(attempt)
-        if planned is not None:  # a question back, not a command
+        if planned is not None:  # a question back, not a command: recorded as an attempt too
+            await self._audit_question(attempt, planned)
             return planned
         assert attempt.spec is not None and attempt.args is not None and attempt.plan is not None
         spec, lang = attempt.spec, attempt.lang
         self._resolve_scope(attempt)
-        decision = self.policy.decide(attempt.actor, spec, attempt.args, attempt.namespace)
+        decision = self.policy.decide(attempt.actor, spec, attempt.args, attempt.namespace, attempt.cluster)
         attempt.decision = decision
         attempt.audit_id = await self._audit_begin(attempt)
         attempt.audit_open = True
@@ -205,13 +242,10 @@ class Pipeline:
 
         context = self._context(attempt)
         result = await spec.run(context, attempt.args)
+        await self._record_deployment(attempt, result)
         if result.ok:
-            if spec.starts_rollout and attempt.namespace not in (None, ALL_NAMESPACES):
-                name = getattr(attempt.args, "name", None)
-                if isinstance(name, str):
-                    attempt.rollout = RolloutTarget(
-                        attempt.cluster, attempt.namespace or DEFAULT_NAMESPACE, name
-                    )
+            if spec.starts_rollout:
+                attempt.rollout = _rollout_target(result, attempt.cluster)
             await self._audit_finish(attempt, AuditOutcome.SUCCESS, summary=result.summary)
         else:
             await self._audit_finish(attempt, AuditOutcome.FAILURE, error=result.summary)
@@ -255,7 +289,7 @@ class Pipeline:
                 ),
                 hint="type `help` for the commands",
             )
-        answer = await self.planner.plan(text, self.planning_context(attempt.actor, request.previous))
+        answer = await self.planner.plan(text, await self._planning_context(attempt))
         if isinstance(answer, Clarify):
             if usage_error is not None:  # it looked like a command; its usage helps more than a question
                 raise usage_error
@@ -268,6 +302,7 @@ class Pipeline:
         if request.lang is None:
             attempt.lang = answer.lang
         spec = self._spec(answer.command)
+        _check_typed_name(text, answer, spec, usage_error)
         attempt.plan, attempt.spec = answer, spec
         attempt.args = validate_args(spec, dict(answer.args))
         attempt.cluster = request.cluster
@@ -338,6 +373,9 @@ class Pipeline:
                 attempt.approval = Approval(required=True, preview=preview)
                 await self._audit_finish(attempt, AuditOutcome.FAILURE, error=preview.summary)
                 return preview
+        state = await self._target_state(attempt)
+        if preview is not None and state is not None:  # what the approval is granted against
+            preview = preview.model_copy(update={"data": {**preview.data, "target_state": state}})
         answer = await approver.confirm(attempt.actor, spec, attempt.args, preview)
         if isinstance(answer, bool):
             answer = ApprovalAnswer(approved=answer, approver=attempt.actor.id if answer else None)
@@ -345,7 +383,7 @@ class Pipeline:
             required=True, approved=answer.approved, approver=answer.approver, preview=preview
         )
         if answer.approved:
-            return None
+            return await self._refuse_if_stale(attempt, answer.approved_state or state)
         await self._audit_finish(attempt, AuditOutcome.CANCELLED, approver=answer.approver)
         return Result(
             command=spec.name,
@@ -365,27 +403,63 @@ class Pipeline:
             lang=attempt.lang,
             cluster=attempt.cluster,
             allowed_namespaces=list(self._binding(attempt.actor).namespaces),
+            storage=self.storage,
+            identity=attempt.decision.identity if attempt.decision else None,
+            policy=self.policy,
         )
+
+    async def _refuse_if_stale(self, attempt: _Attempt, approved: Mapping[str, Any] | None) -> Result | None:
+        """An approval is for the deployment as previewed: if it changed since, refuse (nothing runs)."""
+        assert attempt.spec is not None and attempt.args is not None
+        if approved is None:
+            return None
+        now = await self._target_state(attempt)
+        reason = stale_reason(str(getattr(attempt.args, "name", "")), approved, now or {})
+        if reason is None:
+            return None
+        message = localized(
+            attempt.lang,
+            f"Not run: the approval is stale — {reason}. Nothing was changed; ask again for a fresh preview.",
+            f"실행하지 않음: 미리보기 이후 대상이 바뀌었습니다 — {reason}. 다시 요청하세요.",
+        )
+        await self._audit_finish(attempt, AuditOutcome.REFUSED, error=f"stale approval: {reason}")
+        return Result(
+            command=attempt.spec.name,
+            status="error",
+            summary=message,
+            blocks=[Context(text="policy rule: stale-approval")],
+            data={"error": "stale_approval", "rule": "stale-approval", "reason": reason},
+        )
+
+    async def _target_state(self, attempt: _Attempt) -> dict[str, Any] | None:
+        assert attempt.spec is not None and attempt.args is not None
+        if attempt.spec.target_state is None:
+            return None
+        return await attempt.spec.target_state(self._context(attempt), attempt.args)
+
+    async def _record_deployment(self, attempt: _Attempt, result: Result) -> None:
+        """A restart, scale, rollback or deploy leaves a deployment-history row (success or failure)."""
+        assert attempt.spec is not None and attempt.args is not None
+        fields = deployment_fields(attempt.spec, attempt.args, result, attempt.cluster)
+        if fields is None:
+            return
+        actor = attempt.actor
+        await asyncio.to_thread(
+            lambda: self.deployments.record(
+                **fields, trigger=actor.source, actor_id=actor.id, audit_id=attempt.audit_id
+            )
+        )
+
+    async def _audit_question(self, attempt: _Attempt, question: Result) -> None:
+        """A request answered with a question is an attempt too: one row, finished at once."""
+        attempt.audit_id = await self._audit_begin(attempt)
+        attempt.audit_open = True
+        await self._audit_finish(attempt, AuditOutcome.REFUSED, error=f"clarify: {question.summary}")
 
     # -- audit -----------------------------------------------------------------------------------
 
     async def _audit_begin(self, attempt: _Attempt) -> int:
-        actor, request = attempt.actor, attempt.request
-        return await asyncio.to_thread(
-            self.storage.audit.begin,
-            actor_id=actor.id,
-            source=actor.source,
-            workspace=actor.workspace,
-            channel=actor.channel,
-            text=request.text,
-            command=attempt.command,
-            arguments=_arguments(attempt),
-            namespace=attempt.namespace,
-            cluster=attempt.cluster,
-            plan_source=attempt.plan.source if attempt.plan else None,
-            decision=attempt.decision.action.value if attempt.decision else None,
-            rule=attempt.decision.rule if attempt.decision else None,
-        )
+        return await asyncio.to_thread(lambda: self.storage.audit.begin(**_audit_fields(attempt)))
 
     async def _audit_finish(
         self,
@@ -399,25 +473,27 @@ class Pipeline:
         if attempt.audit_id is None or not attempt.audit_open:
             return
         attempt.audit_open = False
+        audit_id, actor, plan = attempt.audit_id, attempt.actor, attempt.plan
         approver = approver or (attempt.approval.approver if attempt.approval else None)
-        await asyncio.to_thread(
-            self.storage.audit.finish, attempt.audit_id, outcome=outcome, approver=approver, error=error
-        )
-        if outcome is AuditOutcome.SUCCESS and attempt.plan is not None:
-            actor = attempt.actor
-            await asyncio.to_thread(
-                self.storage.history.record,
-                actor_id=actor.id,
-                source=actor.source,
-                command=attempt.plan.command,
-                arguments=_arguments(attempt),
-                audit_id=attempt.audit_id,
-                workspace=actor.workspace,
-                channel=actor.channel,
-                namespace=attempt.namespace,
-                cluster=attempt.cluster,
-                summary=summary,
-            )
+        arguments = _arguments(attempt)
+
+        def write() -> None:  # one trip to a storage thread for both rows
+            self.storage.audit.finish(audit_id, outcome=outcome, approver=approver, error=error)
+            if outcome is AuditOutcome.SUCCESS and plan is not None:
+                self.storage.history.record(
+                    actor_id=actor.id,
+                    source=actor.source,
+                    command=plan.command,
+                    arguments=arguments,
+                    audit_id=audit_id,
+                    workspace=actor.workspace,
+                    channel=actor.channel,
+                    namespace=attempt.namespace,
+                    cluster=attempt.cluster,
+                    summary=summary,
+                )
+
+        await asyncio.to_thread(write)
 
     async def _close_after_error(self, attempt: _Attempt, outcome: AuditOutcome, error: str) -> None:
         """Record a failed attempt: finish its open row, or write one if it failed before the audit began."""
@@ -430,17 +506,71 @@ class Pipeline:
             log.warning("could not record the failed attempt in the audit log", error=str(exc))
 
     def _close_cancelled(self, attempt: _Attempt) -> None:
-        """The task was cancelled (shutdown, Ctrl-C) mid-way: mark the open row interrupted, synchronously."""
-        if attempt.audit_id is None or not attempt.audit_open:
+        """The task was cancelled (shutdown, Ctrl-C) mid-way: mark the open row interrupted, synchronously;
+        cancelled before its row was written (still planning), it gets one: nothing accepted is lost."""
+        if attempt.audit_id is not None and not attempt.audit_open:
             return
         attempt.audit_open = False
         try:
+            if attempt.audit_id is None:
+                attempt.audit_id = self.storage.audit.begin(**_audit_fields(attempt))
             self.storage.audit.finish(attempt.audit_id, outcome=AuditOutcome.INTERRUPTED, error="cancelled")
         except KlepaasError as exc:
             log.warning("could not mark the interrupted attempt in the audit log", error=str(exc))
+
+
+# A word the user typed as a name: latin letters and digits, with "_", "." or "-" inside.
+_NAME_LIKE = re.compile(r"[a-z0-9][a-z0-9_.\-]*[a-z0-9]", re.IGNORECASE)
+
+
+def _check_typed_name(text: str, plan: Plan, spec: CommandSpec[Any], usage_error: UsageError | None) -> None:
+    """A plan must not shorten a name the user typed: "restart my_app" is not "restart my" (nor
+    "restart app"), whatever the planner made of the underscore. Such a word is no valid
+    Kubernetes name, so the answer is why, not a plan for a different app."""
+    name = plan.args.get("name")
+    if not isinstance(name, str) or not name:
+        return
+    for word in _NAME_LIKE.findall(text):
+        typed = word.lower()
+        if "_" in typed and typed != name and name in re.split(r"[_.\-]", typed):
+            if usage_error is not None and usage_error.problem.startswith("name:"):
+                raise usage_error  # the grammar's own words for it, with the word as typed
+            raise UsageError(f"name: {invalid_name_reason(typed)}", spec)
+
+
+def _rollout_target(result: Result, cluster: str | None) -> RolloutTarget | None:
+    """The rollout a command says it started (`data["rollout"]`: cluster, namespace, name), if any.
+    The command knows best: its app may come from a repo or an image rather than the arguments,
+    and a change that changed nothing starts no rollout."""
+    named = result.data.get("rollout")
+    if not isinstance(named, Mapping):
+        return None
+    namespace, name = named.get("namespace"), named.get("name")
+    if not (isinstance(namespace, str) and namespace and isinstance(name, str) and name):
+        return None
+    target_cluster = named.get("cluster")
+    return RolloutTarget(target_cluster if isinstance(target_cluster, str) else cluster, namespace, name)
 
 
 def _arguments(attempt: _Attempt) -> dict[str, Any]:
     if attempt.args is not None:
         return attempt.args.model_dump(mode="json", exclude_none=True)
     return dict(attempt.request.args)
+
+
+def _audit_fields(attempt: _Attempt) -> dict[str, Any]:
+    actor, request = attempt.actor, attempt.request
+    return {
+        "actor_id": actor.id,
+        "source": actor.source,
+        "workspace": actor.workspace,
+        "channel": actor.channel,
+        "text": request.text,
+        "command": attempt.command,
+        "arguments": _arguments(attempt),
+        "namespace": attempt.namespace,
+        "cluster": attempt.cluster,
+        "plan_source": attempt.plan.source if attempt.plan else None,
+        "decision": attempt.decision.action.value if attempt.decision else None,
+        "rule": attempt.decision.rule if attempt.decision else None,
+    }

@@ -54,6 +54,7 @@ class Args(BaseModel):
 A = TypeVar("A", bound=Args)
 
 RunFn = Callable[["CommandContext", A], Awaitable[Result]]
+StateFn = Callable[["CommandContext", A], Awaitable["dict[str, Any] | None"]]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,12 @@ class CommandSpec(Generic[A]):
     preview: RunFn[A] | None = None
     # Whether running it starts a rollout that front doors should follow live.
     starts_rollout: bool = False
+    # The target's state as an approval sees it (e.g. a deployment's generation and images): taken
+    # after the preview and again once approved; if it changed, the approval is stale (not run).
+    target_state: StateFn[A] | None = None
+    # Offered to planners (rules vocabulary, LLM tools). Admin commands are typed, not asked for,
+    # and leave the LLM tool budget to the commands people phrase in their own words.
+    planner: bool = True
 
     @property
     def grammar_words(self) -> tuple[str, ...]:
@@ -138,4 +145,9 @@ class Registry:
         return list(self._specs)
 
     def infos(self) -> list[CommandInfo]:
+        """The commands planners may choose (see `CommandSpec.planner`)."""
+        return [spec.info() for spec in self if spec.planner]
+
+    def all_infos(self) -> list[CommandInfo]:
+        """Every command, for help listings."""
         return [spec.info() for spec in self]

@@ -27,6 +27,9 @@ class ApprovalAnswer:
 
     approved: bool
     approver: str | None = None
+    # What the target looked like when the approval was asked (`target_state` of the preview), when
+    # the approver kept it (an approval decided after a restart); else the pipeline's own capture.
+    approved_state: Mapping[str, Any] | None = None
 
 
 class Approver(Protocol):

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from klepaas.commands.pipeline import Pipeline, Planner
-from klepaas.commands.policy import Bindings, DefaultPolicy, Policy, StaticBindings
+from klepaas.commands.policy import Bindings, Policy, StaticBindings, build_policy
 from klepaas.commands.registry import Registry
 from klepaas.config import Settings
 from klepaas.k8s.clusters import KubeClusters
 from klepaas.storage import Storage
+from klepaas.storage.orphans import mark_orphaned
+from klepaas.storage.policy_store import PolicyStore
 
 # Attempts still pending this long after they began belong to a process that is gone.
 _STALE_AFTER = timedelta(hours=1)
@@ -66,14 +68,19 @@ async def build_services(
 
     registry = registry or build_registry()
     planner = planner or build_planner(settings, registry.infos())
-    bindings = bindings or StaticBindings()
-    policy = policy or DefaultPolicy(settings, bindings)
     if storage is None:
         storage = await asyncio.to_thread(Storage.open, settings.storage.database_url)
         stale = datetime.now(UTC) - max(
             _STALE_AFTER, timedelta(seconds=settings.kube.rollout_timeout_seconds * 2)
         )
         await asyncio.to_thread(storage.audit.mark_interrupted, stale)
+        await asyncio.to_thread(mark_orphaned, storage.engine)  # this host's killed processes' rows
+    if policy is None:  # roles, bindings and approval rules: the policy file + run-time changes
+        role_policy = await asyncio.to_thread(
+            build_policy, settings, registry.names(), PolicyStore(storage.engine)
+        )
+        policy, bindings = role_policy, bindings or role_policy
+    bindings = bindings or StaticBindings()
     clusters = clusters or KubeClusters(settings.kube)
     return Services(
         settings=settings,

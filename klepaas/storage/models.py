@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -11,6 +13,12 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def current_runner() -> str:
+    """This process, as `host:pid`: an attempt's row names the process running it, so the next
+    start on this host can tell a row whose process is gone (killed) from one still running."""
+    return f"{socket.gethostname()[:180]}:{os.getpid()}"
 
 
 class AuditOutcome(StrEnum):
@@ -48,6 +56,7 @@ class AuditRecord(SQLModel, table=True):
     outcome: str = Field(default=AuditOutcome.PENDING.value, max_length=16, index=True)
     duration_ms: int | None = None
     error: str | None = Field(default=None, max_length=2000)
+    runner: str | None = Field(default_factory=current_runner, max_length=200)  # host:pid (0003_safety)
 
 
 class CommandHistory(SQLModel, table=True):

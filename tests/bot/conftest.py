@@ -8,7 +8,7 @@ starts `BotRunner` against the local Slack, exactly as `klepaas run` does; calli
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,10 @@ from klepaas.config import (
     SlackSettings,
     StorageSettings,
 )
+from klepaas.handlers.slack.translate import clean_text, is_help
 from klepaas.k8s.sandbox.cluster import SandboxCluster
 from klepaas.llm.plan import Clarify, Plan, PlanningContext
+from klepaas.storage import AuditEntry, Storage
 from tests.fakes.slack_server import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.k8s.conftest import FAST
 
@@ -116,3 +118,89 @@ async def start_bot(settings: Settings, slack: FakeSlack) -> AsyncIterator[Start
 @pytest.fixture
 async def bot(start_bot: StartBot) -> BotRunner:
     return await start_bot()
+
+
+@pytest.fixture(autouse=True)
+def every_slack_request_is_audited(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every scenario that ran the bot: each request the local Slack sent (slash command,
+    mention, DM, Rollback button; retries counted once, bare `help` excluded) has its audit row."""
+    if "start_bot" not in request.fixturenames:
+        yield
+        return
+    slack: FakeSlack = request.getfixturevalue("slack")
+    settings: Settings = request.getfixturevalue("settings")
+    yield  # the bot is stopped before this continues: its tasks are done or marked interrupted
+    attempts = slack_attempts(slack)
+    if not attempts:
+        return
+    storage = Storage.open(settings.storage.database_url)
+    try:
+        rows = storage.audit.recent(10_000)
+    finally:
+        storage.close()
+    missing = unaudited(attempts, rows)
+    AUDIT_TALLY["attempts"] += len(attempts)
+    AUDIT_TALLY["audited"] += len(attempts) - len(missing)
+    assert not missing, f"requests without an audit row: {missing}"
+
+
+AUDIT_TALLY = {"attempts": 0, "audited": 0}
+Attempt = tuple[str, str, str | None]  # user, channel, text (None: the Rollback button)
+
+
+def slack_attempts(slack: FakeSlack) -> list[Attempt]:
+    attempts: list[Attempt] = []
+    seen_events: set[str] = set()
+    for envelope in slack.envelopes.values():
+        payload = envelope.payload
+        if envelope.type == "slash_commands":
+            text = clean_text(payload.get("text", ""))
+            if not is_help(text):
+                attempts.append((payload["user_id"], payload["channel_id"], text))
+        elif envelope.type == "events_api":
+            event = payload["event"]
+            if payload["event_id"] in seen_events:
+                continue  # a retry of a delivery already counted
+            seen_events.add(payload["event_id"])
+            direct = event.get("type") == "message" and event.get("channel_type") == "im"
+            if event.get("type") != "app_mention" and not direct:
+                continue
+            if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+                continue
+            text = clean_text(event.get("text", ""))
+            if not is_help(text):
+                attempts.append((event["user"], event["channel"], text))
+        elif envelope.type == "interactive":
+            for action in payload.get("actions", []):
+                if action["action_id"] == "rollback":
+                    attempts.append((payload["user"]["id"], payload["channel"]["id"], None))
+    return attempts
+
+
+def unaudited(attempts: list[Attempt], rows: list[AuditEntry]) -> list[Attempt]:
+    """The attempts no audit row accounts for (each row accounts for one attempt)."""
+    free = list(rows)
+    missing = []
+    for user, channel, text in attempts:
+        match = next(
+            (
+                row
+                for row in free
+                if row.actor_id == user
+                and row.channel == channel
+                and (row.text == text if text is not None else row.command == "rollback")
+            ),
+            None,
+        )
+        if match is None:
+            missing.append((user, channel, text))
+        else:
+            free.remove(match)
+    return missing
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if AUDIT_TALLY["attempts"]:
+        terminalreporter.write_line(
+            f"audit: {AUDIT_TALLY['audited']}/{AUDIT_TALLY['attempts']} Slack requests have their audit row"
+        )

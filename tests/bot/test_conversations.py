@@ -207,6 +207,7 @@ async def test_a_refresh_request_moves_the_bot_to_a_new_socket(slack: FakeSlack,
     envelope = await slack.send_slash_command("status nginx", channel="C0DEV")
 
     await slack.wait_ack(envelope.envelope_id)
+    await slack.wait_for(lambda: slack.channel_messages("C0DEV"), what="the answer (so it is audited)")
 
 
 class _LaterClock:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,18 @@ class RecordingApprover:
             (spec.name, args.model_dump(exclude_none=True), preview.summary if preview else None)
         )
         return self.answer
+
+
+@dataclass
+class RecordingAppNames:
+    """App names for the planner, recording which cluster and namespaces were asked about."""
+
+    known: list[str] = field(default_factory=list)
+    asked: list[tuple[str | None, list[str]]] = field(default_factory=list)
+
+    async def names(self, cluster: str | None, namespaces: Sequence[str]) -> list[str]:
+        self.asked.append((cluster, list(namespaces)))
+        return list(self.known)
 
 
 def only_audit_row(storage: Storage) -> AuditEntry:
@@ -277,7 +290,9 @@ async def test_a_clarifying_question_is_returned_and_nothing_runs(
 
     assert outcome.clarify == Clarify(question="Which app do you mean?")
     assert (outcome.result.status, outcome.result.summary) == ("info", "Which app do you mean?")
-    assert calls.runs == [] and storage.audit.recent() == []
+    assert calls.runs == []
+    [row] = storage.audit.recent()  # a question back is an attempt too: recorded, refused
+    assert (row.command, row.outcome, row.error) == (None, "refused", "clarify: Which app do you mean?")
 
 
 async def test_a_command_phrase_that_reads_like_prose_is_left_to_the_planner(
@@ -368,6 +383,57 @@ async def test_commands_that_start_a_rollout_name_it_for_the_front_door(make_pip
     assert outcome.rollout == RolloutTarget(cluster="dev", namespace="staging", name="api")
     read = await make_pipeline().handle(Request(actor=ALICE, text="status api"))
     assert read.rollout is None
+
+
+async def test_the_rollout_to_follow_is_the_one_the_command_says_it_started(
+    make_pipeline: MakePipeline, calls: Calls
+) -> None:
+    # A deploy by repo learns its app's name while it runs; the arguments cannot tell.
+    calls.rollout_target = {"name": "api", "namespace": "staging"}
+    outcome = await make_pipeline().handle(
+        Request(actor=ALICE, command="deploy", args={"name": "x", "image": "nginx:1.27", "namespace": "qa"}),
+        RecordingApprover(True),
+    )
+    assert outcome.rollout == RolloutTarget(cluster=None, namespace="staging", name="api")
+
+
+async def test_a_command_that_names_no_rollout_has_none_to_follow(
+    make_pipeline: MakePipeline, calls: Calls
+) -> None:
+    calls.rollout_target = {"namespace": "staging"}  # no name: nothing that can be followed
+    outcome = await make_pipeline().handle(Request(actor=ALICE, text="restart api"), RecordingApprover(True))
+    assert outcome.ok and outcome.rollout is None
+
+
+async def test_the_planner_is_told_the_app_names_of_the_channels_cluster_and_namespaces(
+    make_pipeline: MakePipeline, planner: ScriptedPlanner
+) -> None:
+    names = RecordingAppNames(["api", "web"])
+    pipeline = make_pipeline(
+        channels={"C-ops": ChannelBinding(cluster="dev", namespaces=("staging", "qa"))}, app_names=names
+    )
+    await pipeline.handle(Request(actor=ALICE, text="그거 좀 고쳐줘"))
+
+    ((_text, context),) = planner.asked
+    assert context.app_names == ["api", "web"]
+    assert names.asked == [("dev", ["staging", "qa"])]
+
+
+async def test_outside_a_bound_channel_the_apps_of_default_staging_and_production_are_named(
+    make_pipeline: MakePipeline, planner: ScriptedPlanner
+) -> None:
+    names = RecordingAppNames(["nginx"])
+    lone = Actor(id="U-bob", source="console")
+    await make_pipeline(app_names=names).handle(Request(actor=lone, text="엔진엑스 상태", cluster="prod"))
+
+    assert names.asked == [("prod", ["default", "staging", "production"])]
+    assert planner.asked[0][1].app_names == ["nginx"]
+
+
+async def test_a_structured_command_is_run_without_asking_for_app_names(make_pipeline: MakePipeline) -> None:
+    names = RecordingAppNames(["nginx"])
+    outcome = await make_pipeline(app_names=names).handle(Request(actor=ALICE, text="status nginx"))
+    assert outcome.ok and names.asked == []
 
 
 async def test_an_outcome_serialises_plan_decision_and_result_as_json(make_pipeline: MakePipeline) -> None:

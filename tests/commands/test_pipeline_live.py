@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from klepaas.commands.builtin.rollout import REPO_ANNOTATION as REPO
 from klepaas.commands.context import Actor
-from klepaas.commands.pipeline import Request
+from klepaas.commands.pipeline import Request, RolloutTarget
 from klepaas.commands.registry import Args, CommandSpec
 from klepaas.commands.result import Result
 from klepaas.commands.services import Services
@@ -91,3 +92,61 @@ async def test_a_restart_can_be_followed_until_its_rollout_completes(live_servic
     assert outcome.rollout is not None
     snapshots = [snapshot async for snapshot in pipeline.follow_rollout(outcome.rollout)]
     assert snapshots[-1].done and (snapshots[-1].name, snapshots[-1].namespace) == ("nginx", "default")
+
+
+async def test_a_korean_description_is_planned_as_the_app_it_names_in_that_namespace(
+    live_services: Services,
+) -> None:
+    outcome = await live_services.pipeline().handle(
+        Request(actor=ME, text="결제 서버 로그 20줄 -n production")
+    )
+
+    assert outcome.plan is not None
+    assert (outcome.plan.command, outcome.plan.args, outcome.plan.source) == (
+        "logs",
+        {"name": "payment", "namespace": "production", "lines": 20},
+        "rules",
+    )
+    assert outcome.ok, outcome.result.summary
+    assert (outcome.result.data["app"], outcome.result.data["namespace"]) == ("payment", "production")
+
+
+async def test_a_misspelled_app_is_offered_back_as_a_question_naming_the_real_one(
+    live_services: Services,
+) -> None:
+    outcome = await live_services.pipeline().handle(
+        Request(actor=ME, text="please restart ngnix"), Answer(True)
+    )
+
+    assert outcome.clarify is not None
+    assert outcome.result.summary == "Did you mean: restart nginx?"
+    [row] = live_services.storage.audit.recent()  # the question is recorded; nothing ran
+    assert (row.outcome, row.error) == ("refused", "clarify: Did you mean: restart nginx?")
+
+
+async def test_a_deploy_by_repository_is_followed_on_the_app_that_repository_runs_as(
+    live_services: Services,
+) -> None:
+    gateway = live_services.clusters.get()
+    await gateway.patch_deployment("staging", "web", {"metadata": {"annotations": {REPO: "acme/storefront"}}})
+
+    outcome = await live_services.pipeline().handle(
+        Request(
+            actor=ME,
+            command="deploy",
+            args={"repo": "acme/storefront", "ref": "v2.4.0", "namespace": "staging"},
+        ),
+        Answer(yes=True),
+    )
+
+    assert outcome.ok, outcome.result.summary
+    assert outcome.rollout == RolloutTarget("klepaas-sandbox", "staging", "web")
+    assert (await gateway.get_deployment("staging", "web")).images == ["ghcr.io/klepaas/web:v2.4.0"]
+
+
+async def test_a_deploy_that_changes_nothing_has_no_rollout_to_follow(live_services: Services) -> None:
+    outcome = await live_services.pipeline().handle(
+        Request(actor=ME, text="deploy nginx nginx:1.25"), Answer(yes=True)
+    )
+
+    assert (outcome.result.status, outcome.rollout) == ("info", None)

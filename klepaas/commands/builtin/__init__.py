@@ -8,14 +8,34 @@
 
 from __future__ import annotations
 
+from klepaas.commands.builtin import (
+    audit,
+    bind,
+    build,
+    grant,
+    history,
+    inspect,
+    lists,
+    metrics,
+    policy_show,
+    projects,
+    rollout,
+    tokens,
+    whoami,
+)
 from klepaas.commands.builtin import help as help_module
-from klepaas.commands.builtin import inspect, lists, rollout
 from klepaas.commands.registry import Registry
 
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (inspect, rollout, lists, help_module):
+    for module in (inspect, rollout, lists, metrics, help_module):
+        for spec in module.SPECS:
+            registry.register(spec)
+    for module in (whoami, policy_show, bind, grant, history, audit):  # who may do what (issue 6)
+        for spec in module.SPECS:
+            registry.register(spec)
+    for module in (projects, tokens, build):  # the side server's (issue 7)
         for spec in module.SPECS:
             registry.register(spec)
     return registry

@@ -20,13 +20,15 @@ async def run_help(ctx: CommandContext, args: HelpArgs) -> Result:
     lang = ctx.lang
     specs = sorted(ctx.registry, key=lambda s: (_RISK_ORDER.get(s.risk, 9), s.name))
     blocks: list[Block] = [Header(text=t(lang, "help.title"))]
-    for risk in (Risk.READ, Risk.WRITE, Risk.DANGEROUS):
-        group = [s for s in specs if s.risk == risk]
+    # Everyday commands by risk, then the administrative ones (never chosen by a planner).
+    groups = [(f"risk.{risk.value}", [s for s in specs if s.planner and s.risk == risk]) for risk in Risk]
+    groups.append(("help.admin", [s for s in specs if not s.planner]))
+    for title, group in groups:
         if not group:
             continue
         blocks.append(
             Table(
-                title=t(lang, f"risk.{risk.value}"),
+                title=t(lang, title),
                 columns=[t(lang, "col.command"), t(lang, "col.description")],
                 rows=[[s.usage, s.help_ko if lang == "ko" else s.help_en] for s in group],
             )

@@ -41,6 +41,7 @@ from klepaas.commands.builtin._common import (
 )
 from klepaas.commands.builtin.inspect import revisions
 from klepaas.commands.context import CommandContext
+from klepaas.commands.deployments import deployment_state
 from klepaas.commands.i18n import t
 from klepaas.commands.registry import Args, CommandSpec, Risk, Scope
 from klepaas.commands.result import Block, Fields, Header, Result, Text
@@ -665,6 +666,7 @@ SPECS: list[CommandSpec[Any]] = [
         scope=Scope.K8S_WRITE,
         run=run_restart,
         preview=preview_restart,
+        target_state=deployment_state,
         starts_rollout=True,
         help_en="Restart an app: replace its pods one by one (rolling restart)",
         help_ko="앱 재시작: 파드를 하나씩 교체(롤링 재시작)",
@@ -677,6 +679,7 @@ SPECS: list[CommandSpec[Any]] = [
         scope=Scope.K8S_WRITE,
         run=run_scale,
         preview=preview_scale,
+        target_state=deployment_state,
         starts_rollout=True,
         help_en="Change how many pods an app runs",
         help_ko="앱의 파드 개수(레플리카) 조정",
@@ -689,6 +692,7 @@ SPECS: list[CommandSpec[Any]] = [
         scope=Scope.DEPLOY_EXECUTE,
         run=run_rollback,
         preview=preview_rollback,
+        target_state=deployment_state,
         starts_rollout=True,
         help_en="Roll an app back to an earlier revision (the previous one unless told)",
         help_ko="앱을 이전 리비전으로 롤백(지정하지 않으면 직전 리비전)",
@@ -701,6 +705,7 @@ SPECS: list[CommandSpec[Any]] = [
         scope=Scope.DEPLOY_EXECUTE,
         run=run_deploy,
         preview=preview_deploy,
+        target_state=deployment_state,
         starts_rollout=True,
         help_en="Deploy an image (or a repo's ref) to an app; creates the app if it is new",
         help_ko="앱에 이미지(또는 저장소의 ref) 배포; 없는 앱이면 새로 만듦",

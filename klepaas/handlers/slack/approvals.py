@@ -7,8 +7,14 @@ cannot both win. If the request that posted the message is still waiting in this
 decision is handed to it; after a restart nobody waits, and the click handler runs the stored
 plan itself (`klepaas.handlers.slack.flow.execute_approved`).
 
-Who may approve: anyone but the requester, unless the plan is a `write` outside production (the
-requester may then confirm it themselves, as on the console).
+Who may approve: the policy says (`RolePolicy.approval_refusal`: the matching rule's approver
+roles, users or groups; the requester only for a `write` outside production whose rule allows
+self-approval, never for `dangerous` or production). Without a role policy: anyone but the
+requester, unless the plan is a `write` outside production. The rule's ttl sets the expiry.
+
+What the approval was granted against (the target's state at the preview) is kept with it
+(`approval_guard`), so a plan approved after a restart is still refused when it went stale.
+`post_approval_request` asks in the bound Slack channel for requests from other front doors.
 """
 
 from __future__ import annotations
@@ -16,12 +22,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from klepaas.commands.context import Actor
 from klepaas.commands.describe import describe_action
 from klepaas.commands.pipeline import ApprovalAnswer
+from klepaas.commands.policy import Policy, RolePolicy
 from klepaas.commands.registry import Args, CommandSpec, Risk
 from klepaas.commands.result import Code, Result, Text
 from klepaas.config import Settings
@@ -31,6 +39,7 @@ from klepaas.handlers.slack.replies import Replier, Where
 from klepaas.handlers.slack.tasks import BackgroundTasks
 from klepaas.llm.plan import Lang
 from klepaas.storage.approvals import ApprovalEntry, Approvals, ApprovalStatus
+from klepaas.storage.policy_store import ApprovalGuards
 
 # The sweeper looks at the database at least this often, for approvals another process created.
 MAX_SWEEP_INTERVAL_SECONDS = 60.0
@@ -39,6 +48,27 @@ MAX_SWEEP_INTERVAL_SECONDS = 60.0
 def self_approval_allowed(risk: Risk | str, namespace: str | None, settings: Settings) -> bool:
     """The requester may confirm their own `write` outside production; anything else needs someone else."""
     return Risk(risk) is Risk.WRITE and namespace not in (settings.kube.production_namespace, "*")
+
+
+@dataclass(frozen=True)
+class ApprovalTerms:
+    rule: str | None
+    self_approve: bool
+    ttl_seconds: float | None  # None: KLEPAAS_APPROVAL_TTL
+
+
+def approval_terms(
+    policy: Policy | None,
+    settings: Settings,
+    spec: CommandSpec[Any],
+    namespace: str | None,
+    cluster: str | None,
+) -> ApprovalTerms:
+    """The rule an approval request falls under, whether the requester may approve it, its ttl."""
+    if isinstance(policy, RolePolicy):
+        requirement = policy.effective_requirement(spec.name, spec.risk, namespace, cluster)
+        return ApprovalTerms(requirement.rule, requirement.self_approve, requirement.ttl_seconds)
+    return ApprovalTerms(None, self_approval_allowed(spec.risk, namespace, settings), None)
 
 
 def command_line(command: str, arguments: dict[str, Any]) -> str:
@@ -127,14 +157,28 @@ class ApprovalBook:
     """The approvals table (through a thread), the requests in this process waiting on a decision,
     and the wake-up for the expiry sweeper."""
 
-    def __init__(self, repo: Approvals, ttl_seconds: float) -> None:
+    def __init__(self, repo: Approvals, ttl_seconds: float, guards: ApprovalGuards | None = None) -> None:
         self.repo = repo
         self.ttl_seconds = ttl_seconds
+        self.guards = guards
         self._waiters: dict[str, asyncio.Future[ApprovalAnswer]] = {}
         self._wake = asyncio.Event()
 
-    async def create(self, **fields: Any) -> ApprovalEntry:
-        return await asyncio.to_thread(lambda: self.repo.create(ttl_seconds=self.ttl_seconds, **fields))
+    async def create(self, *, ttl_seconds: float | None = None, **fields: Any) -> ApprovalEntry:
+        ttl = ttl_seconds or self.ttl_seconds
+        return await asyncio.to_thread(lambda: self.repo.create(ttl_seconds=ttl, **fields))
+
+    async def guard(self, approval_id: str, *, rule: str | None, state: dict[str, Any] | None) -> None:
+        """Keep what the approval is granted against (the rule, the target's state at the preview)."""
+        if self.guards is not None:
+            guards = self.guards
+            await asyncio.to_thread(lambda: guards.put(approval_id, rule=rule, state=state))
+
+    async def approved_state(self, approval_id: str) -> dict[str, Any] | None:
+        if self.guards is None:
+            return None
+        entry = await asyncio.to_thread(self.guards.get, approval_id)
+        return entry.state if entry is not None and entry.state else None
 
     async def get(self, approval_id: str) -> ApprovalEntry | None:
         return await asyncio.to_thread(self.repo.get, approval_id)
@@ -196,8 +240,10 @@ class SlackApprover:
         settings: Settings,
         cluster: str | None,
         tasks: BackgroundTasks,
+        policy: Policy | None = None,
     ) -> None:
         self.tasks = tasks
+        self.policy = policy
         self.book = book
         self.replier = replier
         self.where = where
@@ -209,6 +255,7 @@ class SlackApprover:
         self, actor: Actor, spec: CommandSpec[Any], args: Args, preview: Result | None
     ) -> ApprovalAnswer:
         namespace = getattr(args, "namespace", None)
+        terms = approval_terms(self.policy, self.settings, spec, namespace, self.cluster)
         entry = await self.book.create(
             command=spec.name,
             arguments=args.model_dump(mode="json", exclude_none=True),
@@ -222,8 +269,10 @@ class SlackApprover:
             channel=self.where.channel,
             thread_ts=self.where.thread_ts,
             lang=self.where.lang,
-            self_approve=self_approval_allowed(spec.risk, namespace, self.settings),
+            self_approve=terms.self_approve,
+            ttl_seconds=terms.ttl_seconds,
         )
+        await self.book.guard(entry.id, rule=terms.rule, state=_target_state(preview))
         decision = self.book.waiter(entry.id)
         try:
             # Posted and recorded together, even if shutdown cancels us in between: the sweeper
@@ -242,16 +291,35 @@ class SlackApprover:
 
 
 async def approve_clicked(
-    book: ApprovalBook, replier: Replier, approval_id: str, clicker: str, clicked_ts: str | None = None
+    book: ApprovalBook,
+    replier: Replier,
+    approval_id: str,
+    clicker: str,
+    clicked_ts: str | None = None,
+    policy: Policy | None = None,
 ) -> ApprovalEntry | None:
     """Approve; returns the entry when nobody in this process waits for it (run it), else None."""
     entry = await _pending(book, approval_id, clicked_ts)
+    ko = entry.lang == "ko"
     if clicker == entry.requester and not entry.self_approve:
-        ko = entry.lang == "ko"
         raise Forbidden(
             "본인의 요청은 직접 승인할 수 없습니다." if ko else "You cannot approve your own request.",
             hint="다른 팀원에게 승인을 부탁하세요." if ko else "ask a teammate to click Approve",
         )
+    if isinstance(policy, RolePolicy):
+        refusal = policy.approval_refusal(
+            command=entry.command,
+            risk=entry.risk,
+            namespace=entry.namespace,
+            cluster=entry.cluster,
+            requester=entry.requester,
+            approver=clicker,
+        )
+        if refusal is not None:
+            raise Forbidden(
+                f"이 요청을 승인할 권한이 없습니다: {refusal}" if ko else refusal,
+                hint="승인 권한이 있는 사람에게 부탁하세요." if ko else "ask someone who may approve it",
+            )
     if not await book.decide(approval_id, approve=True, decided_by=clicker):
         raise _already(await _existing(book, approval_id), time.time())
     entry = await _existing(book, approval_id)
@@ -308,3 +376,61 @@ async def _pending(book: ApprovalBook, approval_id: str, clicked_ts: str | None)
             book.wake()  # the sweeper marks it expired and edits the message
         raise _already(entry, now)
     return entry
+
+
+def _target_state(preview: Result | None) -> dict[str, Any] | None:
+    state = preview.data.get("target_state") if preview is not None else None
+    return dict(state) if isinstance(state, dict) else None
+
+
+async def post_approval_request(
+    book: ApprovalBook,
+    replier: Replier,
+    *,
+    policy: Policy | None,
+    settings: Settings,
+    actor: Actor,
+    spec: CommandSpec[Any],
+    args: Args,
+    preview: Result | None,
+    cluster: str | None,
+    channel: str | None = None,
+    lang: Lang = "en",
+) -> ApprovalEntry:
+    """Ask for an approval in Slack for a request from another front door (MCP, the HTTP API), and
+    return the stored approval (its id is what the caller answers with). The channel is `channel`
+    if given, else the one bound to the request's namespace (and cluster). Nobody waits on it:
+    a click runs the stored plan (`flow.execute_approved`)."""
+    namespace = getattr(args, "namespace", None)
+    if channel is None and isinstance(policy, RolePolicy):
+        channel = policy.channel_for(namespace, cluster)
+    if not channel:
+        raise UserError(
+            f"{spec.name} needs an approval, and no Slack channel is bound to {namespace or 'default'}",
+            hint="bind a channel to it (`/klepaas bind NAMESPACE` there) or add it to the policy file",
+        )
+    terms = approval_terms(policy, settings, spec, namespace, cluster)
+    entry = await book.create(
+        command=spec.name,
+        arguments=args.model_dump(mode="json", exclude_none=True),
+        plan_text=describe_action(spec, args, lang),
+        preview=preview_text(preview),
+        risk=spec.risk.value,
+        namespace=namespace,
+        cluster=cluster,
+        requester=actor.id,
+        workspace=actor.workspace,
+        channel=channel,
+        thread_ts=None,
+        lang=lang,
+        self_approve=terms.self_approve,
+        ttl_seconds=terms.ttl_seconds,
+    )
+    await book.guard(entry.id, rule=terms.rule, state=_target_state(preview))
+    ts = await replier.post(
+        Where(channel=channel, user=actor.id, workspace=actor.workspace), approval_message(entry)
+    )
+    if ts is not None:
+        await book.set_message(entry.id, ts)
+    book.wake()  # the expiry sweeper learns of it
+    return await book.get(entry.id) or entry

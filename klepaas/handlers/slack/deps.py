@@ -17,6 +17,7 @@ from klepaas.handlers.slack.dedup import Deduper
 from klepaas.handlers.slack.replies import Replier, Where
 from klepaas.handlers.slack.tasks import BackgroundTasks
 from klepaas.storage.approvals import Approvals, Deliveries
+from klepaas.storage.policy_store import ApprovalGuards
 
 
 @dataclass
@@ -47,7 +48,9 @@ def build_deps(services: Services, client: AsyncWebClient, settings: Settings) -
         services=services,
         pipeline=services.pipeline(),
         replier=Replier(client),
-        book=ApprovalBook(Approvals(engine), ttl_seconds=settings.policy.approval_ttl_seconds),
+        book=ApprovalBook(
+            Approvals(engine), ttl_seconds=settings.policy.approval_ttl_seconds, guards=ApprovalGuards(engine)
+        ),
         dedup=Deduper(Deliveries(engine)),
         tasks=BackgroundTasks(),
     )

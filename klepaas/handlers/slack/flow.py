@@ -71,14 +71,20 @@ async def post_help(deps: SlackDeps, where: Where) -> None:
 
 def command_list(deps: SlackDeps) -> list[CommandInfo]:
     """The registry as the help and App Home templates show it (name, usage, help, risk)."""
-    return deps.services.registry.infos()
+    return deps.services.registry.all_infos()
 
 
 async def run_request(
     deps: SlackDeps, where: Where, request: Request, *, asked_by: str | None = None, asked: str | None = None
 ) -> None:
     approver = SlackApprover(
-        deps.book, deps.replier, where, deps.settings, cluster=request.cluster, tasks=deps.tasks
+        deps.book,
+        deps.replier,
+        where,
+        deps.settings,
+        cluster=request.cluster,
+        tasks=deps.tasks,
+        policy=deps.services.policy,
     )
     outcome = await deps.pipeline.handle(request, approver)
     where = where.speaking(reply_lang(outcome, where.lang))
@@ -139,15 +145,18 @@ async def finish_approval(deps: SlackDeps, entry: ApprovalEntry, outcome: Outcom
 class _PreApproved:
     """The decision was already taken by a click (and stored); the pipeline just proceeds."""
 
-    def __init__(self, approver: str) -> None:
+    def __init__(self, approver: str, approved_state: dict[str, Any] | None = None) -> None:
         self.approver = approver
+        self.approved_state = approved_state  # the target as previewed: a stale plan is refused
 
     async def confirm(self, *_: Any) -> ApprovalAnswer:
-        return ApprovalAnswer(approved=True, approver=self.approver)
+        return ApprovalAnswer(approved=True, approver=self.approver, approved_state=self.approved_state)
 
 
 async def approve(deps: SlackDeps, approval_id: str, clicker: str, clicked_ts: str | None) -> None:
-    orphan = await approve_clicked(deps.book, deps.replier, approval_id, clicker, clicked_ts)
+    orphan = await approve_clicked(
+        deps.book, deps.replier, approval_id, clicker, clicked_ts, policy=deps.services.policy
+    )
     if orphan is not None:
         await execute_approved(deps, orphan, clicker)
 
@@ -162,7 +171,8 @@ async def execute_approved(deps: SlackDeps, entry: ApprovalEntry, approver: str)
     request = Request(
         actor=who, command=entry.command, args=entry.arguments, lang=_lang(entry.lang), cluster=entry.cluster
     )
-    outcome = await deps.pipeline.handle(request, _PreApproved(approver))
+    state = await deps.book.approved_state(entry.id)
+    outcome = await deps.pipeline.handle(request, _PreApproved(approver, state))
     await finish_approval(deps, entry, outcome)
 
 

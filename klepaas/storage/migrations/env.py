@@ -5,7 +5,14 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from klepaas.storage import approvals, models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from klepaas.storage import (  # noqa: F401  (registers the tables on SQLModel.metadata)
+    approvals,
+    installations,
+    models,
+    policy_store,
+    projects,
+    tokens,
+)
 from klepaas.storage.engine import make_engine
 
 config = context.config

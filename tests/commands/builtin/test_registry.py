@@ -29,31 +29,49 @@ DESIGN_COMMANDS = {
     "get_service": {"name", "namespace"},
     "cost_analysis": {"namespace"},
     "help": set(),
+    "metrics": {"name", "namespace", "kind", "since"},
+    "query_prometheus": {"query", "since"},
 }
+# Typed by people who administer the bot, never chosen by a planner.
+ADMIN_COMMANDS = {
+    "whoami", "policy", "bind", "grant", "history", "audit", "project_add", "project_list",
+    "project_remove", "token_create", "token_revoke", "token_list", "get_approval", "build",
+}
+CLUSTER_CHANGING = {"restart", "scale", "rollback", "deploy"}
 
 
 def test_the_registry_holds_exactly_the_designed_commands_with_at_least_their_arguments() -> None:
     registry = build_registry()
 
-    assert set(registry.names()) == set(DESIGN_COMMANDS)
+    assert set(registry.names()) == set(DESIGN_COMMANDS) | ADMIN_COMMANDS
     for spec in registry:
-        assert DESIGN_COMMANDS[spec.name] <= set(spec.args_model.model_fields), spec.name
+        assert DESIGN_COMMANDS.get(spec.name, set()) <= set(spec.args_model.model_fields), spec.name
+
+
+def test_administrative_commands_are_never_offered_to_planners() -> None:
+    registry = build_registry()
+
+    offered = {info.name for info in registry.infos()}
+    assert not offered & ADMIN_COMMANDS
+    assert "query_prometheus" not in offered  # raw PromQL is typed by admins, not guessed
 
 
 def test_risk_and_scope_follow_the_design() -> None:
     registry = build_registry()
 
-    risks = {spec.name: spec.risk for spec in registry}
+    risks = {spec.name: spec.risk for spec in registry if spec.name in DESIGN_COMMANDS}
     assert {n for n, r in risks.items() if r is Risk.WRITE} == {"restart", "scale"}
     assert {n for n, r in risks.items() if r is Risk.DANGEROUS} == {"rollback", "deploy"}
+    for name in ADMIN_COMMANDS - {"build"}:
+        assert registry.get(name).scope in {Scope.ADMIN_READ, Scope.ADMIN_WRITE, Scope.K8S_READ}, name
     assert registry.get("deploy").scope is Scope.DEPLOY_EXECUTE
     assert registry.get("scale").scope is Scope.K8S_WRITE
     assert registry.get("status").scope is Scope.K8S_READ
 
 
-def test_every_changing_command_has_a_dry_run_preview_and_starts_a_rollout() -> None:
+def test_every_command_that_changes_the_cluster_has_a_dry_run_preview_and_starts_a_rollout() -> None:
     for spec in build_registry():
-        changes = spec.risk is not Risk.READ
+        changes = spec.name in CLUSTER_CHANGING
         assert (spec.preview is not None) is changes, spec.name
         assert spec.starts_rollout is changes, spec.name
 
@@ -81,8 +99,12 @@ async def test_help_lists_every_command_in_the_users_language(make_ctx: MakeCont
     english = await spec.run(make_ctx("en"), spec.args_model())
     korean = await spec.run(make_ctx("ko"), spec.args_model())
 
-    assert {c["name"] for c in english.data["commands"]} == set(DESIGN_COMMANDS)
-    assert english.summary == "20 commands; ask in Korean or English"
+    assert {c["name"] for c in english.data["commands"]} == set(DESIGN_COMMANDS) | ADMIN_COMMANDS
+    count = len(DESIGN_COMMANDS) + len(ADMIN_COMMANDS)
+    assert english.summary == f"{count} commands; ask in Korean or English"
+    tables = [b for b in english.blocks if b.kind == "table"]
+    assert tables[-1].title == "Administration (typed as shown)"
+    assert {row[0].split()[0] for row in tables[-1].rows} >= {"whoami", "grant", "audit"}
     scale = next(c for c in korean.data["commands"] if c["name"] == "scale")
     assert scale == {
         "name": "scale",
