@@ -102,6 +102,74 @@ class IntegrationSettings(BaseSettings):
     alertmanager_url: str | None = Field(None, validation_alias="ALERTMANAGER_URL")
 
 
+class GitHubSettings(BaseSettings):
+    """GitHub: webhooks in, `workflow_dispatch` and OAuth out (side server, `build`)."""
+
+    model_config = _config()
+
+    # PyGithub's base URL; GitHub Enterprise (or a local test server) replaces it.
+    api_url: str = Field("https://api.github.com", validation_alias="GITHUB_API_URL")
+    # Where GitHub's OAuth endpoints live (login/oauth/authorize, access_token).
+    web_url: str = Field("https://github.com", validation_alias="GITHUB_WEB_URL")
+    # Either a token (fine-grained, Actions: write) or a GitHub App (id + private key PEM).
+    token: SecretStr | None = Field(None, validation_alias="GITHUB_TOKEN")
+    app_id: int | None = Field(None, validation_alias="GITHUB_APP_ID")
+    app_private_key: SecretStr | None = Field(None, validation_alias="GITHUB_APP_PRIVATE_KEY")
+    oauth_client_id: str | None = Field(None, validation_alias="GITHUB_CLIENT_ID")
+    oauth_client_secret: SecretStr | None = Field(None, validation_alias="GITHUB_CLIENT_SECRET")
+    # GitHub caps payloads at 25 MB; ours (push, release, workflow_run) are far smaller.
+    webhook_max_bytes: int = Field(1_000_000, ge=1024, validation_alias="KLEPAAS_WEBHOOK_MAX_BYTES")
+
+
+class SideServerSettings(BaseSettings):
+    """MCP, Slack OAuth installs and the HTTP API of the side server."""
+
+    model_config = _config()
+
+    slack_client_id: str | None = Field(None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(None, validation_alias="SLACK_CLIENT_SECRET")
+    # Where Slack's OAuth pages live (oauth/v2/authorize); the token exchange uses SLACK_API_URL.
+    slack_oauth_url: str = Field("https://slack.com/oauth/v2/authorize", validation_alias="SLACK_OAUTH_URL")
+    # Public URL of this server, for OAuth redirect URIs (https://klepaas.example.com).
+    public_url: str | None = Field(None, validation_alias="KLEPAAS_PUBLIC_URL")
+    # OAuth `state` values are good for this long: enough to click through, short for CSRF.
+    oauth_state_ttl_seconds: int = Field(600, gt=0, validation_alias="KLEPAAS_OAUTH_STATE_TTL")
+    # Fernet key for every secret at rest (Slack installations, stored tokens); one key, one field.
+    encryption_key: SecretStr | None = Field(None, validation_alias="KLEPAAS_ENCRYPTION_KEY")
+
+
+class AlertSettings(BaseSettings):
+    model_config = _config()
+
+    # Where alerts go when no channel is bound to their namespace and no severity channel matches.
+    default_channel: str | None = Field(None, validation_alias="KLEPAAS_ALERT_CHANNEL")
+    # "critical=C0PAGE,warning=C0WARN": severity → channel, before the namespace binding's channel.
+    severity_channels: str = Field("", validation_alias="KLEPAAS_ALERT_SEVERITY_CHANNELS")
+    # "C0DEV=22-08": no posts to that channel between 22:00 and 08:00 UTC (critical still posts).
+    quiet_hours: str = Field("", validation_alias="KLEPAAS_ALERT_QUIET_HOURS")
+    # One message edit per alert group at most this often; changes in between are folded in.
+    throttle_seconds: float = Field(60.0, ge=0, validation_alias="KLEPAAS_ALERT_THROTTLE")
+    # The cluster watcher (CrashLoopBackOff, OOMKilled, ImagePullBackOff, unschedulable, stuck rollouts).
+    watch_cluster: bool = Field(False, validation_alias="KLEPAAS_WATCH_CLUSTER")
+    # A crash-looping container is reported once it has restarted this many times.
+    crash_restarts: int = Field(2, ge=1, validation_alias="KLEPAAS_ALERT_CRASH_RESTARTS")
+
+    def severity_map(self) -> dict[str, str]:
+        return _pairs(self.severity_channels)
+
+    def quiet_map(self) -> dict[str, tuple[int, int]]:
+        quiet: dict[str, tuple[int, int]] = {}
+        for channel, span in _pairs(self.quiet_hours).items():
+            start, _, end = span.partition("-")
+            quiet[channel] = (int(start) % 24, int(end) % 24)
+        return quiet
+
+
+def _pairs(text: str) -> dict[str, str]:
+    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
 class LogSettings(BaseSettings):
     model_config = _config("KLEPAAS_LOG_")
 
@@ -128,6 +196,9 @@ class Settings(BaseModel):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
+    side: SideServerSettings = Field(default_factory=SideServerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @classmethod

@@ -7,12 +7,14 @@ Other routes (webhooks, MCP, metrics) are added to the same `web.Application` by
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from klepaas.bot.side_routes import RouteRegistrar, register_side_routes
 from klepaas.config import HttpSettings
+from klepaas.handlers.side import SideContext
 
 Probe = Callable[[], Awaitable[bool]]
 
@@ -32,8 +34,12 @@ class Readiness:
         return {"slack": await self.slack(), "database": await self.database()}
 
 
-def build_http_app(readiness: Readiness) -> web.Application:
+def build_http_app(
+    readiness: Readiness, side: SideContext | None = None, routes: Sequence[RouteRegistrar] = ()
+) -> web.Application:
     app = web.Application()
+    if side is not None:  # webhooks, HTTP API, OAuth, and `routes` (MCP) (issue 7)
+        register_side_routes(app, side, routes)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

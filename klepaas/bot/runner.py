@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+from collections.abc import Sequence
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -17,10 +18,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from klepaas.bot.app import Bot, build_bot, web_client
 from klepaas.bot.http import Readiness, SideServer, build_http_app, start_side_server
+from klepaas.bot.monitoring import Monitoring
+from klepaas.bot.side_routes import RouteRegistrar
 from klepaas.bot.socket_mode import AckingSocketModeHandler
 from klepaas.commands.services import Services, build_services
 from klepaas.config import Settings, SlackSettings
 from klepaas.errors import ConfigError
+from klepaas.handlers.side import SideContext
 from klepaas.handlers.slack import flow
 from klepaas.logging import get_logger
 from klepaas.storage.approvals import Approvals
@@ -51,8 +55,15 @@ def check_tokens(slack: SlackSettings) -> tuple[str, str]:
 
 class BotRunner:
     def __init__(
-        self, settings: Settings, *, services: Services | None = None, owns_services: bool | None = None
+        self,
+        settings: Settings,
+        *,
+        services: Services | None = None,
+        owns_services: bool | None = None,
+        routes: Sequence[RouteRegistrar] = (),
     ) -> None:
+        self._routes = routes  # more side-server routes (MCP), from the composition above
+        self.monitoring = Monitoring()  # /metrics, the Alertmanager receiver, the cluster watcher
         self.settings = settings
         # Services built here are closed here; given ones only if the caller hands them over.
         self._owns_services = services is None if owns_services is None else owns_services
@@ -60,6 +71,7 @@ class BotRunner:
         self._stopped = False
         self.readiness = Readiness()
         self.side: SideServer | None = None
+        self.side_context = SideContext(settings)
         self.bot: Bot | None = None
         self.handler: AckingSocketModeHandler | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -67,7 +79,12 @@ class BotRunner:
 
     async def start(self) -> None:
         _, app_token = check_tokens(self.settings.slack)
-        self.side = await start_side_server(self.settings.http, build_http_app(self.readiness))
+        self.side_context = SideContext(self.settings)
+        self.side = await start_side_server(
+            self.settings.http, build_http_app(
+                self.readiness, self.side_context, (*self._routes, self.monitoring.register_routes)
+            )
+        )
         log.info("side server listening", url=self.side.url)
         # One HTTP session for every Web API call: connections are reused, not opened per message.
         self._http = aiohttp.ClientSession()
@@ -78,6 +95,8 @@ class BotRunner:
         approvals = Approvals(self.services.storage.engine)
         self.readiness.database = lambda: asyncio.to_thread(approvals.ping)
         self.bot = build_bot(self.services, self.settings, client=client)
+        self.side_context.services, self.side_context.slack = self.services, self.bot.deps
+        await self.monitoring.start(self.services, self.bot.deps)
         self.handler = AckingSocketModeHandler(self.bot.app, app_token, web_client=client)
         self.readiness.slack = self.handler.is_connected
         await self.handler.connect_async()
@@ -97,6 +116,7 @@ class BotRunner:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
+        await self.monitoring.stop()
         if self.bot is not None:
             await self.bot.deps.tasks.cancel_all()
         if self.handler is not None:
@@ -123,9 +143,9 @@ async def verify_tokens(client: AsyncWebClient, app_token: str) -> None:
                           hint="generate an app-level token with the connections:write scope") from exc
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, routes: Sequence[RouteRegistrar] = ()) -> None:
     """Serve until cancelled (Ctrl-C / SIGTERM)."""
-    runner = BotRunner(settings)
+    runner = BotRunner(settings, routes=routes)
     try:
         await runner.start()
         await asyncio.Event().wait()

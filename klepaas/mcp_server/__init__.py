@@ -1,1 +1,1 @@
-
+"""MCP server whose tools are generated from the command registry (`/mcp/stream`)."""

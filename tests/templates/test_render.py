@@ -16,6 +16,7 @@ from klepaas.commands.result import (
     Context,
     Fields,
     Header,
+    Image,
     Result,
     Table,
     Text,
@@ -51,8 +52,22 @@ def _full_result(text: str = "ok") -> Result:
             Code(text=text, title=text),
             Context(text=text),
             Actions(buttons=[Button(label=text, action_id="rollback", value=text, style="danger")]),
+            Image(path=text, title=text),
         ],
     )
+
+
+def _alert_values(text: str) -> dict[str, Any]:
+    from klepaas.handlers.alerts.model import AlertItem, AlertView, Enrichment, Target
+
+    view = AlertView(
+        key=text, source="watcher", status="firing", title=text, severity="critical", namespace=text,
+        items=[AlertItem(name=f"{text} {i}", status="firing", summary=text, detail=text) for i in range(20)],
+        target=Target(None, text, text),
+    )
+    enrichment = Enrichment(logs=text * 50, log_source=text, events=[text] * 8, last_change=text)
+    buttons = [(text, "alert_restart", text, None), (text, "alert_silence", text, "danger")]
+    return {"view": view, "enrichment": enrichment, "buttons": buttons, "silenced_text": text}
 
 
 def _values(template: str, text: str = "ok", lang: str = "en") -> dict[str, Any]:
@@ -99,6 +114,23 @@ def _values(template: str, text: str = "ok", lang: str = "en") -> dict[str, Any]
         },
         "error": {**common, "message": text, "hint": text},
         "help": {**common, "commands": _commands()},
+        "alert": {**common, **_alert_values(text)},
+        "github_deploy": {
+            **common,
+            "repo": text,
+            "event": "push",
+            "environment": "staging",
+            "namespace": text,
+            "deployment": text,
+            "image": text,
+            "sha": "0123456789abcdef0123456789abcdef01234567",
+            "ref": text,
+            "author": text,
+            "title": text,
+            "url": None,
+            "phase": "success",
+            "outcome": text,
+        },
         "app_home": {
             **common,
             "user": "U01REQUEST",
