@@ -11,6 +11,7 @@ Listeners still call `ack()` (Bolt expects it); it no longer sends anything.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_base_handler import AsyncBaseSocketModeHandler
@@ -21,6 +22,8 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from klepaas.metrics import metrics
+
 
 def envelope_id_of(raw: str) -> str | None:
     if not raw.startswith("{"):
@@ -30,11 +33,21 @@ def envelope_id_of(raw: str) -> str | None:
     return str(envelope_id) if envelope_id else None
 
 
+def envelope_type_of(raw: str) -> str:
+    message: Any = json.loads(raw)
+    kind = message.get("type") if isinstance(message, dict) else None
+    return str(kind) if kind else "unknown"
+
+
 class AckOnReceiptClient(SocketModeClient):
     async def enqueue_message(self, message: str) -> None:
+        received = time.perf_counter()
         envelope_id = envelope_id_of(message)
         if envelope_id is not None:
             await self.send_message(json.dumps({"envelope_id": envelope_id}))
+            recorder = metrics()
+            recorder.slack_ack_seconds.observe(time.perf_counter() - received)
+            recorder.slack_envelopes.labels(envelope_type_of(message)).inc()
         await super().enqueue_message(message)
 
 

@@ -69,7 +69,18 @@ class Actions(BaseModel):
     buttons: list[Button]
 
 
-Block = Annotated[Header | Text | Fields | Table | Code | Context | Actions, Field(discriminator="kind")]
+class Image(BaseModel):
+    """A picture (a chart) kept as a PNG file: Slack uploads it to the thread, the console shows its path."""
+
+    kind: Literal["image"] = "image"
+    path: str
+    title: str
+    alt: str = ""
+
+
+Block = Annotated[
+    Header | Text | Fields | Table | Code | Context | Actions | Image, Field(discriminator="kind")
+]
 
 
 class Result(BaseModel):

@@ -14,7 +14,18 @@ from rich.table import Table as RichTable
 from rich.text import Text as RichText
 
 from klepaas.commands.pipeline import Outcome
-from klepaas.commands.result import Actions, Block, Code, Context, Fields, Header, Result, Table, Text
+from klepaas.commands.result import (
+    Actions,
+    Block,
+    Code,
+    Context,
+    Fields,
+    Header,
+    Image,
+    Result,
+    Table,
+    Text,
+)
 
 _STATUS_STYLE = {
     "success": ("✓", "green"),
@@ -76,6 +87,8 @@ def render_block(block: Block) -> RenderableType:
         )
     if isinstance(block, Context):
         return RichText(block.text, style="dim")
+    if isinstance(block, Image):
+        return RichText(f"Chart: {block.title} → {block.path}", style="cyan")
     if isinstance(block, Actions):
         labels = " · ".join(button.label for button in block.buttons)
         return RichText(f"Actions (buttons in Slack): {labels}", style="dim italic")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from klepaas.handlers.slack import actions, commands, events
+from klepaas.handlers.slack import actions, alert_actions, commands, events
 from klepaas.handlers.slack.deps import SlackDeps, build_deps
 
 __all__ = ["SlackDeps", "build_deps", "register"]
@@ -15,3 +15,4 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     commands.register(app, deps)
     events.register(app, deps)
     actions.register(app, deps)
+    alert_actions.register(app, deps)

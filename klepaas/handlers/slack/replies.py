@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from klepaas.commands.result import Code, Context, Fields, Result, Table
+from klepaas.commands.result import Code, Context, Fields, Image, Result, Table
 from klepaas.handlers.slack.blocks import build_message
 from klepaas.llm.plan import Lang
 from klepaas.templates.render import MAX_MESSAGE_BLOCKS, clip_tail
@@ -108,6 +109,15 @@ class Replier:
                 content=file.content,
                 filename=file.filename,
                 title=file.title,
+            )
+        for image in (block for block in result.blocks if isinstance(block, Image)):
+            await self.client.files_upload_v2(
+                channel=where.channel,
+                thread_ts=where.thread_ts or ts,
+                file=image.path,
+                filename=Path(image.path).name,
+                title=image.title,
+                alt_txt=image.alt or image.title,
             )
         return ts
 

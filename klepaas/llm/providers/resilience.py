@@ -37,6 +37,7 @@ from klepaas.llm.providers.errors import (
     ProviderTimeoutError,
     RateLimitedError,
 )
+from klepaas.metrics import metrics
 
 T = TypeVar("T")
 Clock = Callable[[], float]
@@ -145,9 +146,14 @@ class ProviderGuard:
         self._sleep = sleep
 
     async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        self.breaker.before_call()
+        recorder = metrics()
         try:
-            result = await self._with_retries(attempt)
+            self.breaker.before_call()
+        finally:
+            recorder.set_breaker(f"llm:{self.name}", self.breaker.state)
+        try:
+            with recorder.external_call("llm", self.name):
+                result = await self._with_retries(attempt)
         except MalformedAnswerError:
             self.breaker.record_success()
             raise
@@ -158,7 +164,10 @@ class ProviderGuard:
             # Cancelled (or a bug of ours): no verdict about the provider.
             self.breaker.abandon_trial()
             raise
+        finally:
+            recorder.set_breaker(f"llm:{self.name}", self.breaker.state)
         self.breaker.record_success()
+        recorder.set_breaker(f"llm:{self.name}", self.breaker.state)
         return result
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[T]]) -> T:

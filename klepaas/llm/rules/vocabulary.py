@@ -126,6 +126,9 @@ _KO: dict[str, list[tuple[float, tuple[str, ...]]]] = {
         (3.5, ("현황", "대시보드", "요약", "전체요약")),
         (2, ("상황", "클러스터")),
     ],
+    "metrics": [
+        (4, ("메트릭", "지표", "사용량", "cpu사용", "메모리사용", "리소스사용", "그래프", "차트")),
+    ],
     "cost_analysis": [
         (4, ("비용", "요금", "과금", "코스트", "청구", "지출", "예산", "돈얼마", "얼마나나왔", "얼마나들",
              "얼마들", "비싸")),
@@ -261,6 +264,9 @@ _EN: dict[str, list[tuple[float, tuple[str, ...]]]] = {
                r"any (?:problems|issues|errors|failures)")),
         (2, (r"everything", r"cluster")),
     ],
+    "metrics": [
+        (4, (r"metrics?", r"cpu usage", r"memory usage", r"graph", r"chart", r"usage of")),
+    ],
     "cost_analysis": [
         (4, (r"costs?", r"costing", r"spend(?:ing)?", r"spent", r"bill(?:ing)?", r"pricing", r"price",
              r"how much", r"expensive", r"budget", r"money", r"finops", r"cheaper", r"save money")),
@@ -379,7 +385,7 @@ CUES, RESOURCES = _compile()
 
 COMMAND_SIGNALS = frozenset(
     {"restart", "scale", "rollback", "rollout_history", "deploy", "logs", "status", "endpoint", "overview",
-     "cost_analysis", "help"}
+     "cost_analysis", "help", "metrics"}
 )
 
 # Single English cue words that also match with one typo ("restrat", "rollbck", "deplyo").
