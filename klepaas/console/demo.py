@@ -6,6 +6,7 @@ Everything runs in this process on embedded defaults; nothing outside the temp d
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -22,6 +23,10 @@ from klepaas.console.approver import ConsoleApprover
 from klepaas.console.repl import ask_outside_history, run_interactive, run_lines
 from klepaas.console.session import ConsoleSession
 from klepaas.k8s.sandbox.cluster import DEFAULT_CONTEXT, SandboxCluster, wait_until_answers
+from klepaas.k8s.sandbox.store import BY_KIND
+
+# The sample apps' first rollout takes a few seconds; the tour should start from a healthy cluster.
+SAMPLES_READY_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,21 @@ def demo_settings(settings: Settings, workdir: Path, kubeconfig: Path) -> Settin
     return settings.model_copy(update=updates)
 
 
+async def wait_for_samples(sandbox: SandboxCluster, timeout: float = SAMPLES_READY_TIMEOUT) -> bool:
+    """Wait until every deployment in the sandbox is available; False if `timeout` passed first."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        deployments = sandbox.store.list(BY_KIND["Deployment"])
+        if all(
+            (d.get("status") or {}).get("availableReplicas", 0) >= d.get("spec", {}).get("replicas", 1)
+            for d in deployments
+        ):
+            return True
+        await asyncio.sleep(0.1)  # the controllers run on this loop; yield to them
+    return False
+
+
 @asynccontextmanager
 async def running_demo(settings: Settings, *, samples: bool = True) -> AsyncIterator[Demo]:
     with tempfile.TemporaryDirectory(prefix="klepaas-demo-") as tmp:
@@ -89,6 +109,8 @@ async def running_demo(settings: Settings, *, samples: bool = True) -> AsyncIter
         await sandbox.start("127.0.0.1", 0)
         try:
             await wait_until_answers(sandbox.url)
+            if samples:
+                await wait_for_samples(sandbox)
             kubeconfig = sandbox.write_kubeconfig(workdir / "kubeconfig")
             services = await build_services(demo_settings(settings, workdir, kubeconfig))
             try:
