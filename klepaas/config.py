@@ -53,6 +53,9 @@ class StorageSettings(BaseSettings):
 
     database_url: str = Field("sqlite:///./klepaas.db", validation_alias="DATABASE_URL")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+    # How long a thread or console session remembers its last plan for follow-ups ("3개로 늘려줘"):
+    # long enough for a conversation, short enough that an old thread does not act on a stale app.
+    conversation_ttl_seconds: float = Field(1800.0, gt=0, validation_alias="KLEPAAS_CONVERSATION_TTL")
 
 
 class LLMSettings(BaseSettings):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from klepaas.commands.appnames import AppNameSource, ClusterAppNames
 from klepaas.commands.arg_types import invalid_name_reason
 from klepaas.commands.context import Actor, CommandContext
+from klepaas.commands.conversation import ConversationMemory
 from klepaas.commands.deployments import deployment_fields, stale_reason
 from klepaas.commands.failures import error_result, internal_error_result, localized
 from klepaas.commands.grammar import ALL_NAMESPACES, Grammar, Structured, UsageError, validate_args
@@ -47,6 +48,7 @@ from klepaas.errors import Forbidden, KlepaasError, UserError
 from klepaas.llm.plan import Clarify, Lang, Plan, PlanningContext
 from klepaas.logging import get_logger
 from klepaas.storage import AuditOutcome, Storage
+from klepaas.storage.conversations import ConversationStore
 from klepaas.storage.policy_store import DeploymentLog
 
 if TYPE_CHECKING:
@@ -130,6 +132,7 @@ class Pipeline:
         planner: Planner | None = None,
         bindings: Bindings | None = None,
         app_names: AppNameSource | None = None,
+        conversations: ConversationStore | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -142,6 +145,8 @@ class Pipeline:
         # What the planner is told exists (deployment names, cached briefly per cluster and namespace).
         self.app_names: AppNameSource = app_names or ClusterAppNames(clusters)
         self.deployments = DeploymentLog(storage.engine)
+        # The last plan of each conversation (Slack thread, console session), for follow-ups.
+        self.conversations = ConversationMemory(conversations) if conversations is not None else None
 
     async def handle(self, request: Request, approver: Approver | None = None) -> Outcome:
         """Run one request to its Outcome. Never raises for a failed command; see the module doc."""
@@ -204,7 +209,16 @@ class Pipeline:
         actor, request = attempt.actor, attempt.request
         cluster = request.cluster or self._binding(actor).cluster
         names = await self.app_names.names(cluster, self.app_name_scope(actor))
-        return self.planning_context(actor, request.previous, names)
+        previous = request.previous
+        if previous is None and request.conversation and self.conversations is not None:
+            previous = await self.conversations.previous(request.conversation)
+        return self.planning_context(actor, previous, names)
+
+    async def _remember(self, attempt: _Attempt) -> None:
+        """The plan is run or put to an approver: it is the conversation's last plan from now on."""
+        key = attempt.request.conversation
+        if key and attempt.plan is not None and self.conversations is not None:
+            await self.conversations.remember(key, attempt.plan, attempt.namespace)
 
     # -- the steps -------------------------------------------------------------------------------
 
@@ -239,6 +253,7 @@ class Pipeline:
                 return refused
         else:
             attempt.approval = Approval(required=False)
+            await self._remember(attempt)
 
         context = self._context(attempt)
         result = await spec.run(context, attempt.args)
@@ -376,6 +391,7 @@ class Pipeline:
         state = await self._target_state(attempt)
         if preview is not None and state is not None:  # what the approval is granted against
             preview = preview.model_copy(update={"data": {**preview.data, "target_state": state}})
+        await self._remember(attempt)
         answer = await approver.confirm(attempt.actor, spec, attempt.args, preview)
         if isinstance(answer, bool):
             answer = ApprovalAnswer(approved=answer, approver=attempt.actor.id if answer else None)

@@ -52,6 +52,9 @@ class Request:
     cluster: str | None = None  # kubeconfig context; None = the channel's, else the default one
     channel: str | None = None  # overrides actor.channel when given
     previous: Plan | None = None  # the session's previous plan, for follow-ups
+    # The conversation (Slack thread, console session) this belongs to: with no `previous`, the
+    # pipeline reads the conversation's last plan from its store, and remembers this one.
+    conversation: str | None = None
 
     def __post_init__(self) -> None:
         if (self.text is None) == (self.command is None):

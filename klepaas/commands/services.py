@@ -12,6 +12,7 @@ from klepaas.commands.registry import Registry
 from klepaas.config import Settings
 from klepaas.k8s.clusters import KubeClusters
 from klepaas.storage import Storage
+from klepaas.storage.conversations import ConversationStore, open_conversations
 from klepaas.storage.orphans import mark_orphaned
 from klepaas.storage.policy_store import PolicyStore
 
@@ -28,6 +29,8 @@ class Services:
     storage: Storage
     policy: Policy
     bindings: Bindings
+    # The last plan of each Slack thread / console session (Redis when REDIS_URL is set, else the database).
+    conversations: ConversationStore | None = None
     _pipeline: Pipeline | None = field(default=None, init=False, repr=False)
 
     def pipeline(self) -> Pipeline:
@@ -45,10 +48,13 @@ class Services:
             policy=self.policy,
             planner=self.planner,
             bindings=self.bindings,
+            conversations=self.conversations,
         )
 
     async def close(self) -> None:
         self.clusters.close()
+        if self.conversations is not None:
+            await self.conversations.close()
         await asyncio.to_thread(self.storage.close)
 
 
@@ -61,6 +67,7 @@ async def build_services(
     storage: Storage | None = None,
     policy: Policy | None = None,
     bindings: Bindings | None = None,
+    conversations: ConversationStore | None = None,
 ) -> Services:
     """Everything a front door needs, from settings; pass a part to replace it (tests do)."""
     from klepaas.commands.builtin import build_registry
@@ -90,4 +97,5 @@ async def build_services(
         storage=storage,
         policy=policy,
         bindings=bindings,
+        conversations=conversations or open_conversations(settings.storage, storage.engine),
     )

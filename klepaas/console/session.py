@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from rich.console import Console
 from rich.text import Text
 
@@ -9,7 +11,7 @@ from klepaas.commands.context import Actor
 from klepaas.commands.pipeline import Approver, Outcome, Pipeline, Request
 from klepaas.console.progress import follow_rollout
 from klepaas.console.render import render_outcome
-from klepaas.llm.plan import Lang, Plan
+from klepaas.llm.plan import Lang
 
 
 class ConsoleSession:
@@ -33,18 +35,17 @@ class ConsoleSession:
         self.lang = lang
         self.follow_rollouts = follow_rollouts
         self.verbose = verbose
-        self.previous: Plan | None = None  # for follow-ups ("now 5 replicas")
+        # This session's conversation: the pipeline keeps its last plan for follow-ups ("now 5 replicas").
+        self.conversation = f"console:{actor.id}:{uuid.uuid4().hex}"
         self.errors = 0
         self.last_ok = True  # the last request's result and, if it started one, its rollout
 
     async def submit(self, text: str) -> Outcome:
         request = Request(
-            actor=self.actor, text=text, cluster=self.cluster, lang=self.lang, previous=self.previous
+            actor=self.actor, text=text, cluster=self.cluster, lang=self.lang, conversation=self.conversation
         )
         outcome = await self.pipeline.handle(request, self.approver)
         render_outcome(outcome, self.console, verbose=self.verbose)
-        if outcome.ok and outcome.plan is not None:
-            self.previous = outcome.plan
         self.last_ok = outcome.ok
         if outcome.rollout is not None and self.follow_rollouts:
             self.last_ok = await follow_rollout(self.pipeline, outcome.rollout, self.console)

@@ -12,6 +12,8 @@ from klepaas.llm.plan import Lang
 from klepaas.llm.rules.lang import detect_lang
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+# A channel link (<#C0123|deploys>) keeps the channel's id: names change and repeat, ids do not.
+_CHANNEL_LINK = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)\|([^<>]+)>|<(https?://[^<>|]+)>")
 HELP_WORDS = frozenset({"", "help", "?", "도움말", "도움", "명령어"})
 
@@ -19,6 +21,7 @@ HELP_WORDS = frozenset({"", "help", "?", "도움말", "도움", "명령어"})
 def clean_text(text: str) -> str:
     """What the person typed: bot mentions removed, Slack links and escapes undone."""
     text = _MENTION.sub(" ", text)
+    text = _CHANNEL_LINK.sub(r"\1", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(3) or "", text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return " ".join(text.split())
@@ -43,9 +46,22 @@ def actor(
     return Actor(id=user, source="slack", name=name, workspace=workspace, channel=channel, thread=thread)
 
 
+def conversation_key(who: Actor) -> str:
+    """Where follow-ups share a context: a thread (a mention starts one); a direct message
+    conversation; else (a slash command, which has no thread) the person in that channel."""
+    base = f"slack:{who.workspace or '-'}:{who.channel or '-'}"
+    if who.thread:
+        return f"{base}:{who.thread}"
+    if (who.channel or "").startswith("D"):  # a DM: the channel is the conversation with this person
+        return base
+    return f"{base}:{who.id}"
+
+
 def text_request(text: str, who: Actor) -> Request:
     """Free text or a structured command; Korean text asks for Korean replies up front."""
-    return Request(actor=who, text=text, lang="ko" if lang_of(text) == "ko" else None)
+    return Request(
+        actor=who, text=text, lang="ko" if lang_of(text) == "ko" else None, conversation=conversation_key(who)
+    )
 
 
 def from_slash_command(command: dict[str, Any]) -> tuple[Where, Actor, str]:

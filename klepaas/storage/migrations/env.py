@@ -6,7 +6,9 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from klepaas.storage import (  # noqa: F401  (registers the tables on SQLModel.metadata)
+    alerts,
     approvals,
+    conversations,
     installations,
     models,
     policy_store,
