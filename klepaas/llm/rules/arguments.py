@@ -46,6 +46,11 @@ def command_values(
             ref = ents.ref or ents.commit
             if ref:
                 out["ref"] = ref
+    elif command == "metrics":
+        if ents.metric:
+            out["kind"] = ents.metric
+        if ents.since:
+            out["since"] = ents.since
     elif command == "status":
         if kind or ents.kind:
             out["kind"] = kind or ents.kind

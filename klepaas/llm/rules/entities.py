@@ -94,6 +94,10 @@ class Entities:
     lines: int | None = None
     replicas: int | None = None
     replicas_absolute: bool = False  # "3개로", "to 3", "replicas=3" (a target), not "3개 더" (a change)
+    relative: bool = False  # "한 대 더", "two more pods", "add 2 replicas": a change, not a target
+    count_question: bool = False  # "몇 개", "how many": asks for a count, never sets one
+    since: str | None = None  # "최근 6시간", "last 30m" → "6h", "30m"
+    metric: str | None = None  # cpu, memory, requests, restarts
     bare_numbers: list[int] = field(default_factory=list)
     previous: bool = False
     container: str | None = None
@@ -274,6 +278,58 @@ def _name_replicas(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool
     return True
 
 
+def _relative(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.relative = True
+    e.hint("scale", 2.5)
+    return True
+
+
+def _count_question(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.count_question = True
+    e.hint("status", 2.5)
+    return True
+
+
+_TIME_UNITS = {"시간": "h", "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "분": "m", "m": "m",
+               "min": "m", "mins": "m", "minute": "m", "minutes": "m", "일": "d", "d": "d", "day": "d",
+               "days": "d"}
+
+
+def _since(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    value = to_int(m["n"])
+    if value is None or value <= 0:
+        return False
+    e.since = f"{value}{_TIME_UNITS[m['u']]}"
+    e.hint("metrics", 1)
+    return True
+
+
+_METRIC_WORDS = {"cpu": "cpu", "씨피유": "cpu", "memory": "memory", "mem": "memory", "ram": "memory",
+                 "메모리": "memory", "requests": "requests", "request": "requests", "rps": "requests",
+                 "qps": "requests", "traffic": "requests", "트래픽": "requests"}
+
+
+def _metric(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    word = m["k"]
+    e.metric = "requests" if word.startswith("요청") else _METRIC_WORDS[word]
+    e.hint("metrics", 2.5)
+    return False  # the word stays for the lexicon ("cpu usage", "메모리 사용량"); it is never a name
+
+
+def _restart_count(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.metric = "restarts"
+    e.hint("metrics", 3)
+    return True  # consumed: "restart count" is not a restart request
+
+
+def _ref_after_repo(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    """"deploy acme/web main", "acme/auth at v1.2.0": a ref-looking word right by the repo."""
+    if e.repo is None or e.ref is not None:
+        return False
+    e.ref = m["ref"]
+    return True
+
+
 def _previous(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     e.previous = True
     e.hint("logs", 1)
@@ -352,6 +408,17 @@ _EN_BARE_NUMBERS = (
 )
 
 
+# Branch/tag names that are refs whatever the text around them (used right after a repo).
+_REF_LIKE = (
+    r"main|master|develop|trunk|(?:release|hotfix|feature|feat|fix|bugfix)[-/][a-z0-9._\-/]+"
+    r"|v?\d{1,4}(?:\.\d{1,6}){1,3}(?:-[a-z0-9.]+)?|v\d{1,4}"
+)
+_DURATION_LEAD = r"최근|지난|last|past|over the last|in the last|for the last|over the past|in the past"
+_RESTART_COUNT = r"restart counts?|restarts? count|number of restarts|재시작\s?(?:횟수|수|카운트)"
+_METRIC_KINDS = r"cpu|씨피유|memory|mem|ram|메모리|requests?|rps|qps|traffic|트래픽|요청\s?수|요청량"
+_DURATION_UNITS = r"시간|분|일|hours?|hrs?|h|minutes?|mins?|m|days?|d"
+
+
 def _rules() -> list[_Rule]:
     number = rf"(?P<n>{NUMBER})"
     ordinal_words = "|".join(k for k in ORDINALS if k.isascii())
@@ -372,10 +439,17 @@ def _rules() -> list[_Rule]:
         # refs
         _rule(rf"{_B}(?:--ref[= ]|ref[= ]|branch |tag |브랜치\s?|태그\s?)(?P<ref>{_REF}){_E}", _ref),
         _rule(rf"{_B}(?P<ref>{_REF}) (?:branch|브랜치|tag|태그)(?:\s?(?:로|으로|에서|를|을))?{_E}", _ref),
+        _rule(rf"{_B}(?:(?:at|의|@)\s?)?(?P<ref>{_REF_LIKE}){_E}", _ref_after_repo),
         # commits
         _rule(rf"{_B}(?P<kw>--commit[= ]|commit |커밋\s?|sha |hash )(?P<commit>[0-9a-f]{{7,40}}){_E}",
               _commit),
         _rule(rf"{_B}(?P<commit>[0-9a-f]{{7,40}}){_E}", _commit),
+        # durations ("최근 6시간", "over the last 30m"), before line counts take "최근 6"
+        _rule(rf"{_B}(?:{_DURATION_LEAD}\s)?(?P<n>{NUMBER_OR_SINO})\s?(?P<u>{_DURATION_UNITS})"
+              rf"(?:\s?(?:동안|간|치))?{_E}", _since),
+        # metrics: what to measure
+        _rule(rf"(?<= )(?:{_RESTART_COUNT})(?= )", _restart_count),
+        _rule(rf"(?<= )(?P<k>{_METRIC_KINDS})(?=\s|사용|량)", _metric),
         # line counts (before namespaces: "-n 100" in a logs request is a count, not a namespace)
         _rule(rf"(?P<n>{NUMBER_OR_SINO})\s?(?:줄|라인|lines?|rows?|행)(?:만|정도|씩|까지)?{_E}", _lines),
         _rule(rf"{_B}(?:--tail|tail|-n|--lines|lines|last|최근|마지막)(?:=|\s)(?P<n>{DIGITS})(?:\s?개)?{_E}",
@@ -402,6 +476,8 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}(?:to\s)?{_REVISION_WORDS}\s?(?:#|no\.?\s?|number\s)?(?P<n>{DIGITS})"
               rf"(?:\s?(?:번|번째))?(?:\s?(?:으로|로))?{_E}", _revision),
         _rule(rf"{_B}#(?P<n>{DIGITS}){_E}", _revision),
+        _rule(rf"{_B}(?:back\s)?to\sv(?P<n>{DIGITS}){_E}", _revision),
+        _rule(rf"{_B}v(?P<n>{DIGITS})\s?(?:으로|로)(?= )", _revision),
         _rule(rf"(?P<n>{NUMBER})\s?(?:번째|번)\s?(?:리비전|리비젼|레비전|버전|revision)", _revision),
         _rule(rf"{_B}(?P<n>{ordinal_words})\s(?:revision|version)", _revision),
         _rule(rf"{_B}(?P<n>{DIGITS})(?:st|nd|rd|th)\s(?:revision|version)", _revision),
@@ -411,6 +487,11 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}back\s{number}(?:\s(?:versions?|revisions?|releases?|steps?))?{_E}", _steps),
         _rule(rf"(?P<n>{NUMBER})\s?(?:단계|버전|리비전|스텝|개|번|릴리즈)\s?(?:전|이전|앞|뒤로)", _steps),
         _rule(r"(?P<triple>전전전)|전전(?:\s?(?:버전|리비전))?", _steps),
+        # relative changes and count questions, before replica counts take their numbers
+        _rule(rf"{_B}(?P<n>{NUMBER})\s?(?:{_REPLICA_UNITS})?\s?(?:더|more|extra)(?=\s|늘|추가)", _relative),
+        _rule(rf"{_B}(?:add|plus)\s(?P<n>{NUMBER})(?:\s(?:more|extra))?\s{_REPLICA_UNITS}{_E}", _relative),
+        _rule(rf"{_B}(?:another|an extra|one extra)\s{_REPLICA_UNITS}{_E}", _relative),
+        _rule(r"(?<= )(?:how many|몇\s?(?:개|대))(?= |야|예|요|나|가|인|지|떠|돌|있)", _count_question),
         # replicas
         _rule(rf"{_B}(?:--replicas|replicas|replica|레플리카|리플리카|인스턴스|instances)"
               rf"\s?(?:=|:|to|를|을|수를|수)?\s?(?P<n>{NUMBER})(?:\s?(?:개|대))?(?:\s?(?:로|으로))?{_E}",
@@ -420,7 +501,7 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}to\s(?P<n>{NUMBER}){_E}", _replicas),
         _rule(rf"{_B}(?P<name>{NAME})=(?P<n>{DIGITS}){_E}", _name_replicas),
         # logs: previous container, container, all pods
-        _rule(rf"{_B}(?:{_PREVIOUS})(?= |의|에서)", _previous),
+        _rule(rf"{_B}(?:{_PREVIOUS})(?:꺼|거|것)?(?= |의|에서)", _previous),
         _rule(rf"{_B}(?:-c|--container)(?:=|\s)(?P<c>{NAME}){_E}", _container),
         _rule(rf"{_B}(?:container|컨테이너)\s(?P<c>{NAME}){_E}", _container),
         _rule(rf"{_B}(?P<c>{NAME})\s(?:container|컨테이너|sidecar container)(?:\s?(?:의|에서))?{_E}",

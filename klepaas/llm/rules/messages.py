@@ -71,6 +71,12 @@ _QUESTIONS: dict[str, dict[Lang, str]] = {
         "ko": "요청을 이해했지만 값이 올바르지 않아요: {error}",
         "en": "I understood the request but a value is not valid: {error}",
     },
+    "bad_name": {
+        "ko": "`{name}`은(는) 쿠버네티스 이름이 될 수 없어요 (소문자, 숫자, `-`만 가능). "
+              "앱 이름을 정확히 알려주세요.",
+        "en": "`{name}` can't be a Kubernetes name (lower-case letters, digits and `-` only). "
+              "Which app exactly?",
+    },
 }
 
 

@@ -34,11 +34,13 @@ from klepaas.llm.plan import Clarify, CommandInfo, Lang, Plan, PlanningContext
 from klepaas.llm.rules import glossary, messages
 from klepaas.llm.rules.arguments import command_values, name_from_image, name_from_repo
 from klepaas.llm.rules.choice import WEAK, Choice, choose, name_is_likely
-from klepaas.llm.rules.entities import Entities, NamespaceVocab, extract, namespace_vocab
+from klepaas.llm.rules.entities import Entities, NamespaceVocab, extract, is_k8s_name, namespace_vocab
+from klepaas.llm.rules.hostile import is_hostile
 from klepaas.llm.rules.lang import detect_lang
 from klepaas.llm.rules.names import Candidate, candidates, near_misses
 from klepaas.llm.rules.normalize import normalize
 from klepaas.llm.rules.signals import Signals, score
+from klepaas.llm.rules.stopwords import STOPWORDS
 from klepaas.llm.rules.vocabulary import COMMAND_SIGNALS, COMMAND_WORDS
 
 RULES_THRESHOLD = 0.7
@@ -50,8 +52,14 @@ _NAME_NEEDED = frozenset(
     {"status", "logs", "endpoint", "restart", "scale", "rollback", "rollout_history", "get_deployment",
      "get_service"}
 )
+# Commands that act on one app, and commands that never take one (whose cue words may be app names).
+_APP_COMMANDS = ("restart", "scale", "rollback", "rollout_history", "deploy", "logs", "status", "endpoint",
+                 "metrics", "describe")
+_APPLESS = frozenset({"cost_analysis", "overview", "help"})
 _HANGUL_TOKEN = re.compile(r"[\uac00-\ud7a3]+")
 _CONJUNCTIONS = frozenset({"and", "&", "plus", ",", "랑", "이랑", "하고", "와", "과", "그리고", "및", "/"})
+# A word with an underscore ("my_app", "payment_api"): meant as a name, but no Kubernetes name can be.
+_INVALID_NAME = re.compile(r"(?<= )[a-z0-9\-.]*_[a-z0-9_\-.]*(?= )")
 _SURE = 0.85  # confidence of a question the rules are sure of
 # A ChatOps request is a sentence or two; the rules read this much of a longer message (keeping the
 # parse time bounded) and leave the decision to a provider or a question.
@@ -115,6 +123,8 @@ class RulesParser:
         return self.read(text, context).outcome
 
     def read(self, text: str, context: PlanningContext | None = None) -> Reading:
+        if is_hostile(text):  # shell/SQL fragments, fake role lines, bidi tricks: nothing is planned
+            return self._refuse("refused", detect_lang(text[:MAX_RULES_CHARS]))
         if len(text) <= MAX_RULES_CHARS:
             return self._read(text, context or PlanningContext())
         reading = self._read(text[:MAX_RULES_CHARS], context or PlanningContext())
@@ -132,10 +142,13 @@ class RulesParser:
         sig = score(ents.residual, context.app_names)
         for signal, weight in ents.hints.items():
             sig.scores[signal] = sig.scores.get(signal, 0.0) + weight
+        if ents.count_question and ents.replicas is None:
+            sig.scores.pop("scale", None)  # "how many replicas does api have?" asks; it sets nothing
         if sig.has("injection"):
             return self._refuse("refused", lang)
         if sig.has("destroy"):
             return self._refuse("destroy", lang)
+        _reclaim_name(sig, ents.residual, context.app_names)
         names = candidates(sig.text, context.app_names)
         ko_words = " ".join(_HANGUL_TOKEN.findall(sig.text))
         glued = glossary.glued(text.lower())
@@ -189,6 +202,9 @@ class RulesParser:
             args["namespace"] = namespace
         d.confidence = self._base_confidence(d)
         no_app = not names and not d.ents.name and not glossary.domain_words(d.ko_words)
+        invalid = _INVALID_NAME.search(d.sig.text) if takes_name and not d.ents.name else None
+        if invalid is not None:  # "restart My_App": never a different, valid app in its place
+            return self._ask(d, messages.question("bad_name", d.lang, name=invalid.group(0)))
         if takes_name and not (d.command == "status" and no_app and namespace):
             name, question = self._name(d, names)
             if question is not None:
@@ -341,7 +357,7 @@ class RulesParser:
             return messages.question("name", lang, example=f"{_example_verb(command)} nginx")
         name = str(args.get("name", "NAME"))
         if command == "scale":
-            if d.sig.has("relative") and not d.ents.replicas_absolute:
+            if (d.sig.has("relative") or d.ents.relative) and not d.ents.replicas_absolute:
                 return messages.question("relative", lang, name=name)
             if "replicas" not in args:
                 return messages.question("replicas", lang, name=name)
@@ -402,7 +418,8 @@ class RulesParser:
             follow = repeat_previous(previous, overrides, set(fields))
             d.command, d.source, d.confidence = previous.command, "context", _SURE
             return self._finish(d, info, follow.args, "name" in follow.args)
-        if ents.replicas is not None and previous is not None and "scale" in self._commands:
+        wants_count = ents.replicas is not None or ents.relative
+        if wants_count and previous is not None and "scale" in self._commands:
             d.command, d.command_score = "scale", 2.5  # "5개로" after any plan about an app
             return self._build(d)
         if sig.has("smalltalk") or not d.names:
@@ -424,6 +441,26 @@ class RulesParser:
             vocab = namespace_vocab(self._config.staging_namespace, self._config.production_namespace, key)
             self._vocab_cache[key] = vocab
         return vocab
+
+
+def _reclaim_name(sig: Signals, residual: str, app_names: list[str]) -> None:
+    """A cue word of a command that takes no app, used as the app: "billing 재시작", "why is help down".
+
+    When a command that acts on an app is asked for and no other word names the app, a single
+    latin cue word of cost/overview/help that is a valid name (and not a common word such as
+    "cluster" or "help") is the app. Its signal is dropped
+    and the word is put back for the name finder.
+    """
+    if not any(sig.get(c) >= 1.5 for c in _APP_COMMANDS) or candidates(sig.text, app_names):
+        return
+    spans = [(start, end, signal) for start, end, signal in sig.spans if signal in _APPLESS]
+    for start, end, signal in spans:
+        word = residual[start:end].strip()
+        once = sum(1 for span in spans if span[2] == signal) == 1
+        if once and is_k8s_name(word) and word not in STOPWORDS:
+            sig.scores.pop(signal, None)
+            sig.text = sig.text[:start] + residual[start:end] + sig.text[end:]
+            return
 
 
 def _joined(text: str, names: list[Candidate]) -> bool:

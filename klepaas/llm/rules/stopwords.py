@@ -39,5 +39,6 @@ STOPWORDS = frozenset(
     asap urgent urgently pls please thank help now again real really seems seem looks look
     any errors error issues issue problem problems
     as use using used do know think say call hit connect visit reach access
+    sidecar cpu memory mem ram requests request traffic rps qps usage graph chart
     """.split()  # noqa: SIM905
 )
