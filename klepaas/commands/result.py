@@ -89,6 +89,9 @@ class Result(BaseModel):
     summary: str  # one line, in the user's language
     blocks: list[Block] = Field(default_factory=list)
     data: dict[str, Any] = Field(default_factory=dict)  # structured payload for --json and MCP
+    # Holds a secret (a new token): shown only to the person who asked, never posted in a channel.
+    # How to show it, not what it says: left out of the JSON.
+    private: bool = Field(default=False, exclude=True)
 
     @property
     def ok(self) -> bool:

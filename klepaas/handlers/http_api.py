@@ -47,7 +47,7 @@ async def nlp_process(request: web.Request, side: SideContext) -> web.Response:
     if (asked.text is None) == (asked.command is None):
         raise _bad("give either text or command (with args)")
     actor = side.token_actor(token, "http")
-    approver = DeferredSlackApprover(deps, token.channel, cluster=asked.cluster)
+    approver = DeferredSlackApprover(deps, token, cluster=asked.cluster)
     pipeline_request = Request(
         actor=actor,
         text=asked.text,

@@ -20,13 +20,17 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from klepaas.errors import ConfigError
 from klepaas.handlers.side import SideContext
 from klepaas.logging import get_logger
 from klepaas.storage.installations import IdentityLinks, OAuthStates, Sealer, SlackInstallations
 
 log = get_logger(__name__)
 
-BOT_SCOPES = "app_mentions:read,chat:write,commands,im:history,im:read,im:write,files:write,users:read"
+BOT_SCOPES = (
+    "app_mentions:read,channels:read,chat:write,chat:write.public,commands,files:write,groups:read,"
+    "im:history,im:read,im:write,users:read"
+)
 
 
 def _fail(status: type[web.HTTPException], message: str) -> web.HTTPException:
@@ -43,10 +47,22 @@ def _states(side: SideContext) -> OAuthStates:
     return OAuthStates(services.storage.engine, side.settings.side.oauth_state_ttl_seconds)
 
 
+def _sealer(side: SideContext) -> Sealer:
+    """The Fernet sealer for installations; without a usable KLEPAAS_ENCRYPTION_KEY, a 500 that
+    says so (nothing is ever stored in the clear)."""
+    key = side.settings.side.encryption_key
+    try:
+        return Sealer(key.get_secret_value() if key is not None else None)
+    except ConfigError as exc:
+        log.error("Slack installs need an encryption key", error=str(exc))
+        raise _fail(web.HTTPInternalServerError, str(exc)) from None
+
+
 async def slack_install(request: web.Request, side: SideContext) -> web.Response:
     client_id = side.settings.side.slack_client_id
     if not client_id:
         raise _fail(web.HTTPNotFound, "Slack installs are off: SLACK_CLIENT_ID is not set")
+    _sealer(side)  # refuse before sending anyone through Slack for an install we could not keep
     state = await asyncio.to_thread(_states(side).issue, "slack")
     query = urlencode(
         {
@@ -63,12 +79,14 @@ async def slack_redirect(request: web.Request, side: SideContext) -> web.Respons
     services, _ = side.ready()
     settings = side.settings
     code, state = request.query.get("code"), request.query.get("state", "")
-    if not code or await asyncio.to_thread(_states(side).consume, state, "slack") is None:
-        raise _fail(web.HTTPBadRequest, "invalid or expired state; start again from /slack/install")
     secret = settings.side.slack_client_secret
     if not settings.side.slack_client_id or secret is None:
         raise _fail(web.HTTPNotFound, "Slack installs are off: SLACK_CLIENT_ID/SECRET are not set")
-    sealer = Sealer(settings.side.encryption_key.get_secret_value() if settings.side.encryption_key else None)
+    sealer = _sealer(side)
+    if request.query.get("error"):  # the person clicked Cancel on Slack's page
+        raise _fail(web.HTTPBadRequest, f"the install was cancelled ({request.query['error'][:64]})")
+    if not code or await asyncio.to_thread(_states(side).consume, state, "slack") is None:
+        raise _fail(web.HTTPBadRequest, "invalid or expired state; start again from /slack/install")
     client = AsyncWebClient(base_url=settings.slack.api_url.rstrip("/") + "/")
     try:
         answer = await client.oauth_v2_access(

@@ -8,6 +8,7 @@ dependencies from here, answering 503 until they are set.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,8 @@ class SideContext:
 
 
 class TokenScopePolicy:
-    """A token may run only the commands whose scope it holds; then the usual policy decides."""
+    """A token may run only the commands whose scope it holds; then the usual policy decides, for
+    the token's owner (their roles, their Kubernetes identity)."""
 
     def __init__(self, inner: Policy, tokens: dict[str, ApiToken]) -> None:
         self.inner = inner
@@ -86,7 +88,9 @@ class TokenScopePolicy:
                 "token-scope",
                 f"The token {token.id} lacks the scope {spec.scope.value} that {spec.name} needs.",
             )
-        return self.inner.decide(actor, spec, args, namespace, *more, **named)
+        # Then as the person who issued it: a token never does more than its owner's roles allow.
+        owner = dataclasses.replace(actor, id=token.created_by)
+        return self.inner.decide(owner, spec, args, namespace, *more, **named)
 
     def __getattr__(self, name: str) -> Any:  # anything else the inner policy offers (bindings, roles)
         return getattr(self.inner, name)

@@ -108,7 +108,7 @@ class McpServer:
             return _error(f"Unknown tool: {params.name}")
         _, deps = self.side.ready()
         actor = self.side.token_actor(token, "mcp")
-        approver = DeferredSlackApprover(deps, token.channel, cluster=None)
+        approver = DeferredSlackApprover(deps, token, cluster=None)
         request = Request(actor=actor, command=spec.name, args=dict(params.arguments or {}))
         outcome = await self.side.api_pipeline().handle(request, approver)
         if approver.entry is not None:

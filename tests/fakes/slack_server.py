@@ -15,6 +15,7 @@ Tests wait on what was recorded with `wait_for(predicate, timeout)`: no sleeps.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
@@ -109,12 +110,19 @@ class FakeSlack:
         self.accept_connections = True
         # Channels the bot is not a member of: chat.postMessage there fails with not_in_channel.
         self.closed_channels: set[str] = set()
+        # Channels by name, for conversations.list (`channel=#deploys` looked up to its id).
+        self.channels: dict[str, str] = {}
+        # OAuth v2: the app's client id -> secret, and codes Slack's authorize page handed out
+        # (code -> the installation oauth.v2.access answers, once).
+        self.oauth_clients: dict[str, str] = {}
+        self.oauth_codes: dict[str, dict[str, Any]] = {}
 
     # -- life cycle ---------------------------------------------------------------------------------
 
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # e.g. conversations.list
         app.router.add_get("/link", self._link)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{n}", self._response_url)
@@ -445,6 +453,8 @@ class FakeSlack:
             body: dict[str, Any] = {"ok": False, "error": "unknown_method"}
         elif method == "apps.connections.open":
             body = handler(args) if token == self.app_token else {"ok": False, "error": "invalid_auth"}
+        elif method == "oauth.v2.access":  # authenticated by the app's client id and secret
+            body = handler(args, auth)
         elif token != self.bot_token:
             body = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         else:
@@ -486,6 +496,29 @@ class FakeSlack:
             "ts": ts,
             "message": {"type": "message", "text": message.text, "ts": ts, "bot_id": BOT_ID},
         }
+
+    def _m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        channels = [{"id": cid, "name": name} for name, cid in sorted(self.channels.items())]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    def issue_oauth_code(self, installation: dict[str, Any]) -> str:
+        """What Slack's authorize page does when someone clicks Allow: a one-time code."""
+        code = f"code-{next(self._ids)}-{uuid.uuid4().hex[:8]}"
+        self.oauth_codes[code] = installation
+        return code
+
+    def _m_oauth_v2_access(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        if authorization.startswith("Basic "):
+            decoded = base64.b64decode(authorization.removeprefix("Basic ")).decode()
+            client_id, _, client_secret = decoded.partition(":")
+        if not client_id or self.oauth_clients.get(client_id) != client_secret:
+            known = client_id in self.oauth_clients
+            return {"ok": False, "error": "bad_client_secret" if known else "invalid_client_id"}
+        installation = self.oauth_codes.pop(args.get("code", ""), None)
+        if installation is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {"ok": True, "token_type": "bot", **installation}
 
     def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         message = self.messages.get((args.get("channel", ""), args.get("ts", "")))

@@ -16,12 +16,12 @@ from klepaas.commands.arg_types import ContainerName, K8sName, Namespace, RepoNa
 from klepaas.commands.context import CommandContext
 from klepaas.commands.registry import Args, CommandSpec, Risk, Scope
 from klepaas.commands.result import Result, Table
-from klepaas.errors import UserError
+from klepaas.errors import NotFound, UserError
 from klepaas.storage import Storage
 from klepaas.storage.projects import Project, Projects
 
 _CHANNEL = re.compile(
-    r"^(?:<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>|(?P<bare>[CG][A-Z0-9]{6,})|#?(?P<name>[a-z0-9][a-z0-9._-]{0,79}))$"
+    r"^(?:<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>|(?P<bare>[CDG][A-Z0-9]{4,})|#?(?P<name>[a-z0-9][a-z0-9._-]{0,79}))$"
 )
 
 
@@ -99,8 +99,27 @@ def project_json(p: Project) -> dict[str, Any]:
     }
 
 
+async def _check_target(ctx: CommandContext, args: ProjectAddArgs, namespace: str) -> None:
+    """The deployment (and container) pushes will update must exist: a typo is told now, not at
+    the first push."""
+    try:
+        deployment = await ctx.gateway(args.cluster).get_deployment(namespace, args.deploy)
+    except NotFound:
+        raise NotFound(
+            f"No deployment {args.deploy} in namespace {namespace}.",
+            hint=f"`list_deployments {namespace}` shows them; or give ns= where it runs",
+        ) from None
+    names = [c.name for c in deployment.template.containers]
+    if args.container is not None and args.container not in names:
+        raise UserError(
+            f"Deployment {args.deploy} has no container {args.container}.",
+            hint=f"its containers: {', '.join(names)}",
+        )
+
+
 async def run_add(ctx: CommandContext, args: ProjectAddArgs) -> Result:
     kube = ctx.settings.kube
+    await _check_target(ctx, args, args.ns or kube.staging_namespace)
     project = await asyncio.to_thread(
         _projects(ctx).add,
         repo=args.repo,

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, Field
 from klepaas.commands.builtin.projects import Channel, NoArgs, _storage
 from klepaas.commands.context import CommandContext
 from klepaas.commands.registry import Args, CommandSpec, Risk, Scope
-from klepaas.commands.result import Result, Table
+from klepaas.commands.result import Code, Result, Table
 from klepaas.errors import NotFound
 from klepaas.storage.approvals import Approvals
 from klepaas.storage.tokens import ApiToken, ApiTokens
@@ -80,12 +80,20 @@ async def run_create(ctx: CommandContext, args: TokenCreateArgs) -> Result:
         )
     )
     ko = ctx.lang == "ko"
+    # The value is in a block and the data, never in the summary (which history keeps), and the
+    # result is private: Slack shows it only to the admin who asked.
     summary = (
-        f"토큰 {token.id}를 만들었습니다 (한 번만 표시됩니다): {value}"
+        f"토큰 {token.id}를 만들었습니다. 아래 값은 지금 한 번만, 요청한 분께만 표시됩니다."
         if ko
-        else f"Token {token.id} created; it is shown this once: {value}"
+        else f"Token {token.id} created. The value below is shown this once, only to you."
     )
-    return Result(command="token_create", summary=summary, data={"token": _token_json(token), "value": value})
+    return Result(
+        command="token_create",
+        summary=summary,
+        blocks=[Code(text=value, title="Authorization: Bearer")],
+        data={"token": _token_json(token), "value": value},
+        private=True,
+    )
 
 
 async def run_revoke(ctx: CommandContext, args: TokenIdArgs) -> Result:

@@ -14,6 +14,7 @@ from klepaas.commands.pipeline import ApprovalAnswer, Outcome, Request
 from klepaas.commands.result import Context, Result
 from klepaas.handlers.slack.approvals import SlackApprover, approve_clicked, deny_clicked, show_decision
 from klepaas.handlers.slack.blocks import build_message, build_view
+from klepaas.handlers.slack.channels import resolve_channel_names
 from klepaas.handlers.slack.deps import SlackDeps
 from klepaas.handlers.slack.replies import Where
 from klepaas.handlers.slack.rollouts import follow_rollout, parse_rollback_value, rollback_value
@@ -61,6 +62,7 @@ async def handle_text(
     if is_help(text):
         await post_help(deps, where)
         return
+    text = await resolve_channel_names(deps.replier.client, text)
     await run_request(deps, where, text_request(text, who), asked_by=asked_by, asked=asked)
 
 
@@ -100,6 +102,10 @@ async def report(
     result = outcome.result
     if result.status == "error":
         await deps.replier.error(where, result.summary, error_hint(result))
+        return
+    if result.private:  # a secret (a new token): only the person who asked sees it
+        message = build_message("result", result=result, asked_by=asked_by, asked=asked, lang=where.lang)
+        await deps.replier.ephemeral(where, message)
         return
     ts = await deps.replier.result(where, result, asked_by=asked_by, asked=asked)
     if outcome.rollout is not None and outcome.plan is not None:
