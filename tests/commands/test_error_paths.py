@@ -208,7 +208,6 @@ NAME_RULE = (
     ("text", "typed"),
     [
         ("restart Nginx_App!", '"nginx_app!"'),  # prose-like: the planner had a go, and must not shorten it
-        ("Nginx_App 재시작해줘", '"nginx_app"'),  # Korean word order: only the planner reads it
         ("restart nginx_app -n default", '"nginx_app"'),  # with an option: the grammar alone
     ],
 )
@@ -222,6 +221,23 @@ async def test_a_name_kubernetes_would_refuse_is_refused_and_never_read_as_anoth
 
     assert (outcome.result.status, outcome.result.data["error"]) == ("error", "usage")
     assert seen(outcome.result) == [f"name: {typed} {NAME_RULE}", "Usage: `restart <name> [-n <namespace>]`"]
+    assert approver.previews == []
+    assert shapes(sandbox.store) == before
+
+
+async def test_a_name_kubernetes_would_refuse_in_korean_free_text_gets_a_question_not_another_app(
+    services: Services, sandbox: SandboxCluster
+) -> None:
+    before = shapes(sandbox.store)
+    approver = Approver()
+
+    outcome = await handle(services, "Nginx_App 재시작해줘", approver)
+
+    assert outcome.plan is None and outcome.clarify is not None
+    assert outcome.clarify.question == (
+        "`nginx_app`은(는) 쿠버네티스 이름이 될 수 없어요 (소문자, 숫자, `-`만 가능). "
+        "앱 이름을 정확히 알려주세요."
+    )
     assert approver.previews == []
     assert shapes(sandbox.store) == before
 

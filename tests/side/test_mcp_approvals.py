@@ -97,8 +97,16 @@ async def test_an_mcp_write_in_a_bound_namespace_asks_in_the_bound_channel_and_t
     assert "Only role operator or role admin may approve this (rule staging-writes)" in texts[VIEWER]
     assert still_pending == ("pending", before)
     approval = answer.structured_content["data"]["approval"]
-    assert (approval["status"], approval["decided_by"]) == ("approved", ROOT)
+    # Approved, and possibly already run: the scale follows the approval at once.
+    assert (approval["status"] in {"approved", "executed"}, approval["decided_by"]) == (True, ROOT)
     await slack.wait_for(lambda: _replicas(cluster) == 4 or None, 20, what="scaled to 4")
+    approvals = Approvals(side_bot.services.storage.engine)
+    await slack.wait_for(
+        lambda: ((e := approvals.get(pending["approval_id"])) is not None and e.status.value == "executed")
+        or None,
+        20,
+        what="the approval marked executed",
+    )
 
 
 async def test_a_token_cannot_do_more_than_its_owner_s_role_allows(
