@@ -125,6 +125,10 @@ async def _sandbox_serve(conn: Connection, kubeconfig: Path) -> None:
 
 
 class Approve:
+    """Approves at once, asking no one: the console's `--yes`."""
+
+    answers_at_once = True  # as ConsoleApprover(assume_yes=True): no stale-approval reads
+
     async def confirm(self, actor: Actor, spec: CommandSpec[Any], args: Args, preview: Result | None) -> bool:
         return True
 
@@ -149,14 +153,16 @@ class RequestCounter:
 
 
 class AuditTimer:
-    """Time spent writing the audit log and history (SQLite), summed per request (this bench only)."""
+    """Time spent writing the audit log, history and deployment log (SQLite) in the storage thread,
+    summed per request (this bench only)."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, pipeline: Pipeline) -> None:
         self.spent = 0.0
         for repository, name in (
             (services.storage.audit, "begin"),
             (services.storage.audit, "finish"),
             (services.storage.history, "record"),
+            (pipeline.deployments, "record"),
         ):
             setattr(repository, name, self._timed(getattr(repository, name)))
 
@@ -172,6 +178,54 @@ class AuditTimer:
 
     def take(self) -> float:
         spent, self.spent = self.spent, 0.0
+        return spent
+
+
+STAGES = ("plan", "policy", "audit begin", "approval", "execute", "audit finish")
+
+
+class StageTimer:
+    """Where a request's time goes inside `Pipeline.handle`, summed per stage (this bench only; it
+    wraps the pipeline's steps on this one instance). "approval" is the dry-run preview (and the
+    stale-approval guard's reads, when the approver does not answer at once); "execute" is the rest
+    of `handle`: the command itself and the glue between the steps. The audit stages are as awaited
+    on the event loop: the write in the storage thread plus the hop there and back."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.spent = dict.fromkeys(STAGES, 0.0)
+        for name, stage in (
+            ("_plan", "plan"),
+            ("_audit_begin", "audit begin"),
+            ("_approve", "approval"),
+            ("_audit_finish", "audit finish"),
+        ):
+            setattr(pipeline, name, self._timed_async(getattr(pipeline, name), stage))
+        pipeline.policy.decide = self._timed(pipeline.policy.decide, "policy")  # type: ignore[method-assign]
+
+    def _timed(self, step: Callable[..., Any], stage: str) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return step(*args, **kwargs)
+            finally:
+                self.spent[stage] += time.perf_counter() - start
+
+        return timed
+
+    def _timed_async(self, step: Callable[..., Any], stage: str) -> Callable[..., Any]:
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return await step(*args, **kwargs)
+            finally:
+                self.spent[stage] += time.perf_counter() - start
+
+        return timed
+
+    def take(self, total: float) -> dict[str, float]:
+        """The stages' sums since the last take; "execute" is what `total` leaves over."""
+        spent, self.spent = self.spent, dict.fromkeys(STAGES, 0.0)
+        spent["execute"] = total - sum(spent.values())
         return spent
 
 
@@ -298,7 +352,9 @@ async def overhead(services: Services, api: kubernetes.client.ApiClient, runs: i
     gateway = services.clusters.get()
     assert isinstance(gateway, KubernetesGateway)
     counter = RequestCounter(gateway._api_client)
-    audit = AuditTimer(services)
+    audit = AuditTimer(services, pipeline)
+    stages = StageTimer(pipeline)
+    breakdown: list[tuple[str, float, float, dict[str, float]]] = []
     bare = Bare(api)
     bare_counter = RequestCounter(api)
 
@@ -329,9 +385,12 @@ async def overhead(services: Services, api: kubernetes.client.ApiClient, runs: i
     for label, text, same, minimum in cases:
         counter.take()
         audit.take()
+        stages.take(0.0)
         piped, _ = await time_pipeline(pipeline, text, runs)
         requests = counter.take() / (runs + WARMUP)
         audited = audit.take() / (runs + WARMUP)
+        total = sum(piped.samples) + WARMUP * piped.p50  # the warm-ups' time, as the p50, for the means
+        breakdown.append((label, total / (runs + WARMUP), audited, stages.take(total)))
         bare_counter.take()
         plain = await asyncio.to_thread(time_bare, same, runs)
         plain_requests = bare_counter.take() / (runs + WARMUP)
@@ -348,6 +407,18 @@ async def overhead(services: Services, api: kubernetes.client.ApiClient, runs: i
                 f"   {'  the change alone':<23} {'':>4} {least_requests:<3g}  {'':<21} {'':>11}  "
                 f"{least.ms():<21} {piped.p50 / least.p50:5.2f}  (for reference: no dry run, no checks)"
             )
+    print(
+        "\n   where the pipeline's time goes: mean ms per request by stage. The audit stages as awaited;"
+        "\n   'in thread' is every storage write's own time there, the rest of them the hop there and back"
+    )
+    print(
+        f"   {'command':<23} "
+        + " ".join(f"{stage:>12}" for stage in STAGES)
+        + f" {'total':>7} {'in thread':>9}"
+    )
+    for label, mean, audited, spent in breakdown:
+        cells = [f"{spent[stage] / (runs + WARMUP) * 1000:12.2f}" for stage in STAGES]
+        print(f"   {label:<23} " + " ".join(cells) + f" {mean * 1000:7.2f} {audited * 1000:9.2f}")
 
 
 async def at_scale(services: Services, sandbox: SandboxProcess, args: argparse.Namespace) -> None:

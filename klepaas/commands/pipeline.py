@@ -257,13 +257,19 @@ class Pipeline:
 
         context = self._context(attempt)
         result = await spec.run(context, attempt.args)
-        await self._record_deployment(attempt, result)
+        # A restart, scale, rollback or deploy leaves a deployment-history row (success or failure),
+        # written in the same trip to storage as the audit row's completion.
+        deployment = deployment_fields(spec, attempt.args, result, attempt.cluster)
         if result.ok:
             if spec.starts_rollout:
                 attempt.rollout = _rollout_target(result, attempt.cluster)
-            await self._audit_finish(attempt, AuditOutcome.SUCCESS, summary=result.summary)
+            await self._audit_finish(
+                attempt, AuditOutcome.SUCCESS, summary=result.summary, deployment=deployment
+            )
         else:
-            await self._audit_finish(attempt, AuditOutcome.FAILURE, error=result.summary)
+            await self._audit_finish(
+                attempt, AuditOutcome.FAILURE, error=result.summary, deployment=deployment
+            )
         return result
 
     async def _plan(self, attempt: _Attempt) -> Result | None:
@@ -388,7 +394,11 @@ class Pipeline:
                 attempt.approval = Approval(required=True, preview=preview)
                 await self._audit_finish(attempt, AuditOutcome.FAILURE, error=preview.summary)
                 return preview
-        state = await self._target_state(attempt)
+        # An approver that answers at once without asking anyone (the console's `--yes`) leaves no
+        # time between the preview and the approval for the target to change: no approval can go
+        # stale, so the target is not read before asking, nor again after (two GETs saved).
+        answers_at_once = bool(getattr(approver, "answers_at_once", False))
+        state = None if answers_at_once else await self._target_state(attempt)
         if preview is not None and state is not None:  # what the approval is granted against
             preview = preview.model_copy(update={"data": {**preview.data, "target_state": state}})
         await self._remember(attempt)
@@ -453,19 +463,6 @@ class Pipeline:
             return None
         return await attempt.spec.target_state(self._context(attempt), attempt.args)
 
-    async def _record_deployment(self, attempt: _Attempt, result: Result) -> None:
-        """A restart, scale, rollback or deploy leaves a deployment-history row (success or failure)."""
-        assert attempt.spec is not None and attempt.args is not None
-        fields = deployment_fields(attempt.spec, attempt.args, result, attempt.cluster)
-        if fields is None:
-            return
-        actor = attempt.actor
-        await asyncio.to_thread(
-            lambda: self.deployments.record(
-                **fields, trigger=actor.source, actor_id=actor.id, audit_id=attempt.audit_id
-            )
-        )
-
     async def _audit_question(self, attempt: _Attempt, question: Result) -> None:
         """A request answered with a question is an attempt too: one row, finished at once."""
         attempt.audit_id = await self._audit_begin(attempt)
@@ -485,6 +482,7 @@ class Pipeline:
         error: str | None = None,
         approver: str | None = None,
         summary: str = "",
+        deployment: dict[str, Any] | None = None,
     ) -> None:
         if attempt.audit_id is None or not attempt.audit_open:
             return
@@ -493,8 +491,12 @@ class Pipeline:
         approver = approver or (attempt.approval.approver if attempt.approval else None)
         arguments = _arguments(attempt)
 
-        def write() -> None:  # one trip to a storage thread for both rows
+        def write() -> None:  # one trip to a storage thread for every row; the audit row's first
             self.storage.audit.finish(audit_id, outcome=outcome, approver=approver, error=error)
+            if deployment is not None:
+                self.deployments.record(
+                    **deployment, trigger=actor.source, actor_id=actor.id, audit_id=audit_id
+                )
             if outcome is AuditOutcome.SUCCESS and plan is not None:
                 self.storage.history.record(
                     actor_id=actor.id,

@@ -33,7 +33,11 @@ class ApprovalAnswer:
 
 
 class Approver(Protocol):
-    """Supplied by the front door: asks a person whether the planned command may run."""
+    """Supplied by the front door: asks a person whether the planned command may run.
+
+    An approver that answers without asking anyone (the console's `--yes`) may say so with a
+    true `answers_at_once` attribute: the pipeline then skips the stale-approval guard's reads of
+    the target, as nothing can change between a preview and an answer that takes no time."""
 
     async def confirm(
         self, actor: Actor, spec: CommandSpec[Any], args: Args, preview: Result | None

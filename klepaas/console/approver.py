@@ -35,6 +35,11 @@ class ConsoleApprover:
         self._ask = ask or (lambda prompt: console.input(Text(prompt)))
         self.asked: list[str] = []  # the questions put, for transcripts and tests
 
+    @property
+    def answers_at_once(self) -> bool:
+        """`--yes` answers without asking: the pipeline need not guard against a stale approval."""
+        return self.assume_yes
+
     async def confirm(self, actor: Actor, spec: CommandSpec[Any], args: Args, preview: Result | None) -> bool:
         if preview is not None:
             self.console.print(Text("Preview (dry run):", style="bold"))

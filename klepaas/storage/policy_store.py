@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Float, Integer, Text
+from sqlalchemy import Column, DateTime, Engine, Float, Integer, Table, Text, insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from klepaas.errors import Unavailable
 from klepaas.storage.installations import Sealer
 from klepaas.storage.models import utcnow
+from klepaas.storage.repositories import _transaction
 
 
 class RoleGrant(SQLModel, table=True):
@@ -199,6 +200,8 @@ class DeploymentEntry:
 class DeploymentLog:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        table: Table = DeploymentRecord.__table__  # type: ignore[attr-defined]
+        self._insert = insert(table).returning(table.c.id)
 
     def record(
         self,
@@ -217,26 +220,25 @@ class DeploymentLog:
         audit_id: int | None = None,
         summary: str = "",
     ) -> int:
-        row = DeploymentRecord(
-            app=app,
-            namespace=namespace,
-            cluster=cluster,
-            command=command,
-            revision=revision,
-            image_before=(image_before or None) and image_before[:1000],
-            image_after=(image_after or None) and image_after[:1000],
-            commit=commit,
-            trigger=trigger,
-            actor_id=actor_id,
-            outcome=outcome,
-            audit_id=audit_id,
-            summary=summary[:500],
-        )
-        with _session(self._engine) as session:
-            session.add(row)
-            session.commit()
-            assert row.id is not None
-            return row.id
+        row = {
+            "at": utcnow(),
+            "app": app,
+            "namespace": namespace,
+            "cluster": cluster,
+            "command": command,
+            "revision": revision,
+            "image_before": (image_before or None) and image_before[:1000],
+            "image_after": (image_after or None) and image_after[:1000],
+            "commit": commit,
+            "trigger": trigger,
+            "actor_id": actor_id,
+            "outcome": outcome,
+            "audit_id": audit_id,
+            "summary": summary[:500],
+        }
+        # A Core INSERT ... RETURNING (built once): every change command writes one of these.
+        with _transaction(self._engine) as connection:
+            return int(connection.execute(self._insert, row).scalar_one())
 
     def recent(
         self, n: int = 20, *, app: str | None = None, namespace: str | None = None
