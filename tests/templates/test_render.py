@@ -134,6 +134,8 @@ def _values(template: str, text: str = "ok", lang: str = "en") -> dict[str, Any]
         "app_home": {
             **common,
             "user": "U01REQUEST",
+            "roles": ["operator", text],
+            "scopes": ["k8s:read", "k8s:write"],
             "recent_more": 4,
             "commands": _commands(),
             "recent": [

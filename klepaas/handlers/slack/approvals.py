@@ -278,7 +278,8 @@ class SlackApprover:
             # Posted and recorded together, even if shutdown cancels us in between: the sweeper
             # and the decision edit the message by the ts recorded here.
             self.entry = await self.tasks.critical(self._post(entry))
-            return await decision
+            async with self.tasks.paused():  # a person decides: others may run meanwhile
+                return await decision
         finally:
             self.book.forget(entry.id)
 

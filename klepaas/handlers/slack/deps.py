@@ -52,5 +52,5 @@ def build_deps(services: Services, client: AsyncWebClient, settings: Settings) -
             Approvals(engine), ttl_seconds=settings.policy.approval_ttl_seconds, guards=ApprovalGuards(engine)
         ),
         dedup=Deduper(Deliveries(engine)),
-        tasks=BackgroundTasks(),
+        tasks=BackgroundTasks(settings.slack.max_running),
     )

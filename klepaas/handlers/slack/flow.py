@@ -11,6 +11,7 @@ from typing import Any
 
 from klepaas.commands.context import Actor
 from klepaas.commands.pipeline import ApprovalAnswer, Outcome, Request
+from klepaas.commands.policy import RolePolicy
 from klepaas.commands.result import Context, Result
 from klepaas.handlers.slack.approvals import SlackApprover, approve_clicked, deny_clicked, show_decision
 from klepaas.handlers.slack.blocks import build_message, build_view
@@ -109,14 +110,15 @@ async def report(
         return
     ts = await deps.replier.result(where, result, asked_by=asked_by, asked=asked)
     if outcome.rollout is not None and outcome.plan is not None:
-        await follow_rollout(
-            deps.pipeline,
-            deps.replier,
-            where.in_thread(ts),
-            outcome.rollout,
-            outcome.plan.command,
-            min_interval=deps.rollout_edit_interval,
-        )
+        async with deps.tasks.paused():  # minutes of waiting on the cluster, little CPU here
+            await follow_rollout(
+                deps.pipeline,
+                deps.replier,
+                where.in_thread(ts),
+                outcome.rollout,
+                outcome.plan.command,
+                min_interval=deps.rollout_edit_interval,
+            )
 
 
 async def finish_approval(deps: SlackDeps, entry: ApprovalEntry, outcome: Outcome) -> None:
@@ -138,14 +140,15 @@ async def finish_approval(deps: SlackDeps, entry: ApprovalEntry, outcome: Outcom
             thread_ts=entry.thread_ts or entry.message_ts,
             workspace=entry.workspace,
         )
-        await follow_rollout(
-            deps.pipeline,
-            deps.replier,
-            where,
-            outcome.rollout,
-            command,
-            min_interval=deps.rollout_edit_interval,
-        )
+        async with deps.tasks.paused():
+            await follow_rollout(
+                deps.pipeline,
+                deps.replier,
+                where,
+                outcome.rollout,
+                command,
+                min_interval=deps.rollout_edit_interval,
+            )
 
 
 class _PreApproved:
@@ -214,8 +217,16 @@ async def publish_home(deps: SlackDeps, user: str, lang: Lang) -> None:
         }
         for e in entries[:RECENT_ON_HOME]
     ]
+    person = deps.services.policy.person(user) if isinstance(deps.services.policy, RolePolicy) else None
     view = build_view(
-        "app_home", user=user, recent=recent, recent_more=0, commands=command_list(deps), lang=lang
+        "app_home",
+        user=user,
+        roles=list(person.roles) if person else [],
+        scopes=sorted(scope.value for scope in person.scopes) if person else [],
+        recent=recent,
+        recent_more=0,
+        commands=command_list(deps),
+        lang=lang,
     )
     await deps.replier.client.views_publish(user_id=user, view=view)
 

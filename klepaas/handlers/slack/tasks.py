@@ -3,12 +3,21 @@
 Listeners ack, then `spawn` the slow part. A failure there never vanishes into a log: `KlepaasError`
 is shown to the person as is (it was written for them), a Slack API error and anything else is
 logged once with its traceback and reported as a short internal error.
+
+At most `max_running` spawned requests run at once (`KLEPAAS_SLACK_CONCURRENCY`); the others wait
+their turn, in order. A burst of commands then cannot flood the event loop with ready callbacks
+and the Kubernetes thread pool with calls, which is what made acks late: the acks share the loop
+(and the GIL) with this work. Waiting on a person or a rollout uses no CPU, so that work gives its
+slot back meanwhile (`paused`) rather than blocking everyone behind a 15-minute approval.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
@@ -23,13 +32,53 @@ T = TypeVar("T")
 # Told what went wrong: (message, hint). Best effort; its own failure is logged, not raised.
 Tell = Callable[[str, str | None], Awaitable[None]]
 
+# The task that holds a running slot in this context (child tasks inherit the context, not the slot).
+_slot_holder: ContextVar[asyncio.Task[Any] | None] = ContextVar("klepaas_slot_holder", default=None)
+
+
+class RunningLimit:
+    """At most `size` holders at once; a holder may give its slot back while it only waits."""
+
+    def __init__(self, size: int) -> None:
+        self._semaphore = asyncio.Semaphore(size)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        await self._semaphore.acquire()
+        _slot_holder.set(asyncio.current_task())
+        try:
+            yield
+        finally:
+            self._give_back()
+
+    @asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Without the current task's slot (if it holds one) for the body; taken again after."""
+        if not self._give_back():
+            yield
+            return
+        try:
+            yield
+        finally:
+            await self._semaphore.acquire()  # cancelled here: nothing held, nothing to give back
+            _slot_holder.set(asyncio.current_task())
+
+    def _give_back(self) -> bool:
+        if _slot_holder.get() is None or _slot_holder.get() is not asyncio.current_task():
+            return False
+        _slot_holder.set(None)
+        self._semaphore.release()
+        return True
+
 
 class BackgroundTasks:
-    def __init__(self) -> None:
+    def __init__(self, max_running: int = 4) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
         self._critical: set[asyncio.Future[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._limit = RunningLimit(max_running)
+        self.first_done = asyncio.Event()  # set when the first spawned work has ended (warm-up)
 
     async def critical(self, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` to the end even if the caller is cancelled; shutdown waits for it.
@@ -41,15 +90,25 @@ class BackgroundTasks:
         return await asyncio.shield(future)
 
     def spawn(self, work: Coroutine[Any, Any, None], tell: Tell, *, name: str) -> asyncio.Task[None]:
-        task = asyncio.create_task(_guarded(work, tell, name), name=name)
+        task = asyncio.create_task(self._run(work, tell, name), name=name)
         self._tasks.add(task)
         self._idle.clear()
         task.add_done_callback(lambda done: self._done(done, work))
         return task
 
+    async def _run(self, work: Coroutine[Any, Any, None], tell: Tell, name: str) -> None:
+        async with self._limit.slot():
+            await _guarded(work, tell, name)
+
+    def paused(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Give the running slot back while waiting on something slow that uses no CPU here (a
+        person's decision, a rollout); outside spawned work it does nothing."""
+        return self._limit.paused()
+
     def _done(self, task: asyncio.Task[None], work: Coroutine[Any, Any, None]) -> None:
         work.close()  # cancelled before it started (shutdown): close it rather than leave it unawaited
         self._tasks.discard(task)
+        self.first_done.set()
         if not self._tasks:
             self._idle.set()
 
