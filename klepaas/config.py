@@ -26,6 +26,8 @@ class SlackSettings(BaseSettings):
     signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     # slack_sdk reads no such variable; we pass it as base_url so tests can point at a local Slack.
     api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    # Requests run at once after their ack; more wait their turn (keeps acks prompt in a burst).
+    max_running: int = Field(4, ge=1, le=64, validation_alias="KLEPAAS_SLACK_CONCURRENCY")
 
 
 class KubeSettings(BaseSettings):
@@ -139,6 +141,25 @@ class SideServerSettings(BaseSettings):
     oauth_state_ttl_seconds: int = Field(600, gt=0, validation_alias="KLEPAAS_OAUTH_STATE_TTL")
     # Fernet key for every secret at rest (Slack installations, stored tokens); one key, one field.
     encryption_key: SecretStr | None = Field(None, validation_alias="KLEPAAS_ENCRYPTION_KEY")
+    # Google sign-in (OpenID Connect) links a Slack user to a Google account; off without a client id.
+    google_client_id: str | None = Field(None, validation_alias="GOOGLE_CLIENT_ID")
+    google_client_secret: SecretStr | None = Field(None, validation_alias="GOOGLE_CLIENT_SECRET")
+    # Google's endpoints (from https://accounts.google.com/.well-known/openid-configuration); settable
+    # so that tests and other OpenID providers can stand in.
+    google_oauth_url: str = Field(
+        "https://accounts.google.com/o/oauth2/v2/auth", validation_alias="GOOGLE_OAUTH_URL"
+    )
+    google_token_url: str = Field("https://oauth2.googleapis.com/token", validation_alias="GOOGLE_TOKEN_URL")
+    google_jwks_url: str = Field(
+        "https://www.googleapis.com/oauth2/v3/certs", validation_alias="GOOGLE_JWKS_URL"
+    )
+    google_userinfo_url: str = Field(
+        "https://openidconnect.googleapis.com/v1/userinfo", validation_alias="GOOGLE_USERINFO_URL"
+    )
+    # The ID token's `iss`; Google uses both spellings, so both are accepted by default.
+    google_issuers: str = Field(
+        "https://accounts.google.com,accounts.google.com", validation_alias="GOOGLE_ISSUER"
+    )
 
 
 class AlertSettings(BaseSettings):

@@ -18,11 +18,13 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from klepaas.bot.workspaces import WorkspaceAuthorize, answer_each_request_with_its_workspace_client
 from klepaas.commands.services import Services
 from klepaas.config import Settings
 from klepaas.errors import ConfigError
 from klepaas.handlers.slack import SlackDeps, build_deps, register
 from klepaas.logging import get_logger
+from klepaas.storage.installations import Sealer, SlackInstallations
 
 log = get_logger(__name__)
 
@@ -48,14 +50,19 @@ def web_client(settings: Settings, session: aiohttp.ClientSession | None = None)
 
 def build_bot(services: Services, settings: Settings, *, client: AsyncWebClient | None = None) -> Bot:
     client = client or web_client(settings)
+    authorize = _workspace_authorize(services, settings, client)
     app = AsyncApp(
-        client=client,
+        # With `authorize`, Bolt builds each request's client from this one and the request's token.
+        client=client if authorize is None else _without_token(client),
+        authorize=authorize,  # type: ignore[arg-type]  # Bolt takes an AsyncAuthorize as it is
         process_before_response=True,
         # Socket Mode requests are not signed; the WebSocket itself is authenticated by the app token.
         request_verification_enabled=False,
         logger=logging.getLogger("klepaas.slack"),
     )
     deps = build_deps(services, client, settings)
+    if authorize is not None:
+        answer_each_request_with_its_workspace_client(app)
     register(app, deps)
 
     @app.error
@@ -65,6 +72,29 @@ def build_bot(services: Services, settings: Settings, *, client: AsyncWebClient 
                   type=body.get("type"))
 
     return Bot(app=app, client=client, deps=deps)
+
+
+def _workspace_authorize(
+    services: Services, settings: Settings, client: AsyncWebClient
+) -> WorkspaceAuthorize | None:
+    """With KLEPAAS_ENCRYPTION_KEY set, workspaces may install the app (Slack OAuth): each request
+    is then authorized with its workspace's stored token, SLACK_BOT_TOKEN for any other team."""
+    key = settings.side.encryption_key
+    if key is None:
+        return None  # single workspace: SLACK_BOT_TOKEN for everything (Bolt's own default)
+    installations = SlackInstallations(services.storage.engine, Sealer(key.get_secret_value()))
+    return WorkspaceAuthorize(installations, client.token)
+
+
+def _without_token(client: AsyncWebClient) -> AsyncWebClient:
+    """The same client settings (URL, session, retries) with no token of its own."""
+    return AsyncWebClient(
+        base_url=client.base_url,
+        timeout=client.timeout,
+        session=client.session,
+        logger=client.logger,
+        retry_handlers=list(client.retry_handlers),
+    )
 
 
 def build_app(services: Services, settings: Settings) -> AsyncApp:

@@ -1,12 +1,15 @@
 """The side server (aiohttp) on KLEPAAS_HTTP_HOST:KLEPAAS_HTTP_PORT: health and readiness.
 
 It starts before anything else so an orchestrator sees the process at once: `/healthz` is 200 as
-long as the process serves; `/readyz` is 503 until the Slack socket and the database are up.
+long as the process serves; `/readyz` is 503 until the Slack socket, the database and the default
+cluster answer.
 Other routes (webhooks, MCP, metrics) are added to the same `web.Application` by their owners.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,9 +21,49 @@ from klepaas.handlers.side import SideContext
 
 Probe = Callable[[], Awaitable[bool]]
 
+# A probe's answer is reused this long: orchestrators probe every few seconds per replica, and
+# each cluster probe is a request to the API server.
+PROBE_CACHE_SECONDS = 5.0
+# A probe that has not answered by then is down: a probe must not hang behind a stuck API server.
+PROBE_TIMEOUT_SECONDS = 3.0
+
 
 async def _down() -> bool:
     return False
+
+
+class CachedProbe:
+    """A probe whose answer (up or down) is kept for `ttl` seconds; concurrent checks share one
+    call, and a probe that raises or takes longer than `timeout` counts as down."""
+
+    def __init__(
+        self,
+        probe: Probe,
+        ttl: float = PROBE_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        timeout: float = PROBE_TIMEOUT_SECONDS,
+    ) -> None:
+        self._probe = probe
+        self._ttl = ttl
+        self._timeout = timeout
+        self._clock = clock
+        self._answer: tuple[float, bool] | None = None  # (until, up)
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> bool:
+        async with self._lock:
+            if self._answer is not None and self._answer[0] > self._clock():
+                return self._answer[1]
+            try:
+                up = bool(await asyncio.wait_for(self._probe(), self._timeout))
+            except Exception:
+                up = False
+            self._answer = (self._clock() + self._ttl, up)
+            return up
+
+    def forget(self) -> None:
+        """Ask again at the next check."""
+        self._answer = None
 
 
 @dataclass
@@ -29,9 +72,11 @@ class Readiness:
 
     slack: Probe = field(default=_down)
     database: Probe = field(default=_down)
+    cluster: Probe = field(default=_down)
 
     async def check(self) -> dict[str, bool]:
-        return {"slack": await self.slack(), "database": await self.database()}
+        slack, database, cluster = await asyncio.gather(self.slack(), self.database(), self.cluster())
+        return {"slack": slack, "database": database, "cluster": cluster}
 
 
 def build_http_app(

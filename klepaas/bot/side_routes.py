@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
-from klepaas.handlers import github, http_api, oauth
+from klepaas.handlers import github, google_signin, http_api, oauth
 from klepaas.handlers.side import SideContext
 
 RouteRegistrar = Callable[[web.Application, SideContext], object]
@@ -19,5 +19,6 @@ def register_side_routes(
     github.register_routes(app, side)
     http_api.register_routes(app, side)
     oauth.register_routes(app, side)
+    google_signin.register_routes(app, side)
     for register in extra:
         register(app, side)

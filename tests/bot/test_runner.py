@@ -68,14 +68,17 @@ async def test_readiness_is_503_until_its_parts_are_up() -> None:
         readiness.slack = up
         half = await _get(f"{server.url}/readyz")
         readiness.database = up
+        no_cluster = await _get(f"{server.url}/readyz")
+        readiness.cluster = up
         ready = await _get(f"{server.url}/readyz")
         health = await _get(f"{server.url}/healthz")
     finally:
         await server.stop()
 
-    assert starting == (503, {"status": "starting", "slack": False, "database": False})
-    assert half == (503, {"status": "starting", "slack": True, "database": False})
-    assert ready == (200, {"status": "ready", "slack": True, "database": True})
+    assert starting == (503, {"status": "starting", "slack": False, "database": False, "cluster": False})
+    assert half == (503, {"status": "starting", "slack": True, "database": False, "cluster": False})
+    assert no_cluster == (503, {"status": "starting", "slack": True, "database": True, "cluster": False})
+    assert ready == (200, {"status": "ready", "slack": True, "database": True, "cluster": True})
     assert health == (200, {"status": "ok"})
 
 
@@ -90,5 +93,5 @@ async def test_the_running_bot_is_ready_and_not_ready_once_its_socket_is_gone(
     await slack.wait_for(lambda: slack.calls_to("apps.connections.open")[2:], what="a reconnection attempt")
     gone = await _get(f"{bot.side.url}/readyz")
 
-    assert ready == (200, {"status": "ready", "slack": True, "database": True})
+    assert ready == (200, {"status": "ready", "slack": True, "database": True, "cluster": True})
     assert gone[0] == 503 and gone[1]["slack"] is False

@@ -116,6 +116,9 @@ class FakeSlack:
         # (code -> the installation oauth.v2.access answers, once).
         self.oauth_clients: dict[str, str] = {}
         self.oauth_codes: dict[str, dict[str, Any]] = {}
+        # Other workspaces the app is installed in: their bot token -> team id. Web API calls with
+        # such a token are accepted and `auth.test` names that team.
+        self.team_tokens: dict[str, str] = {}
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -229,12 +232,18 @@ class FakeSlack:
         return envelope
 
     async def send_slash_command(
-        self, text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL", command: str = "/klepaas"
+        self,
+        text: str,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        command: str = "/klepaas",
+        team: str = TEAM_ID,
     ) -> Envelope:
         response_id = next(self._ids)
         payload = {
             "token": "verification-token",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "team_domain": "fake",
             "channel_id": channel,
             "channel_name": "general",
@@ -256,11 +265,12 @@ class FakeSlack:
         event_id: str | None = None,
         retry_attempt: int = 0,
         retry_reason: str = "",
+        team: str = TEAM_ID,
     ) -> Envelope:
         event = {"event_ts": event.get("ts") or self.new_ts(), **event}
         payload = {
             "token": "verification-token",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "api_app_id": APP_ID,
             "event": event,
             "type": "event_callback",
@@ -269,7 +279,7 @@ class FakeSlack:
             "authorizations": [
                 {
                     "enterprise_id": None,
-                    "team_id": TEAM_ID,
+                    "team_id": team,
                     "user_id": BOT_USER_ID,
                     "is_bot": True,
                     "is_enterprise_install": False,
@@ -294,6 +304,7 @@ class FakeSlack:
         channel: str = "C0GENERAL",
         thread_ts: str | None = None,
         event_id: str | None = None,
+        team: str = TEAM_ID,
     ) -> tuple[Envelope, str]:
         """An @mention of the bot; returns the envelope and the mention's own ts."""
         ts = self.new_ts()
@@ -306,7 +317,7 @@ class FakeSlack:
         }
         if thread_ts:
             event["thread_ts"] = thread_ts
-        return await self.send_event(event, event_id=event_id), ts
+        return await self.send_event(event, event_id=event_id, team=team), ts
 
     async def send_dm(
         self, text: str, *, user: str = "U0ALICE", channel: str = "D0ALICE"
@@ -455,8 +466,10 @@ class FakeSlack:
             body = handler(args) if token == self.app_token else {"ok": False, "error": "invalid_auth"}
         elif method == "oauth.v2.access":  # authenticated by the app's client id and secret
             body = handler(args, auth)
-        elif token != self.bot_token:
+        elif token != self.bot_token and token not in self.team_tokens:
             body = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+        elif method == "auth.test":
+            body = {**handler(args), "team_id": self.team_tokens.get(token or "", TEAM_ID)}
         else:
             body = handler(args)
         await self._notify()

@@ -9,6 +9,7 @@ message keeping their newest lines.
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,26 @@ class FileToUpload:
     title: str
 
 
+# The Web API client of the Slack request being answered: Bolt's per-request client, carrying the
+# token of the request's own workspace (multi-workspace installs). Set by a Bolt middleware in each
+# request's task; work spawned from the listener inherits it (asyncio tasks copy the context).
+_request_client: ContextVar[AsyncWebClient | None] = ContextVar("klepaas_slack_client", default=None)
+
+
+def answer_with(client: AsyncWebClient) -> Token[AsyncWebClient | None]:
+    """Make `client` the one replies use, in this context and the tasks it starts."""
+    return _request_client.set(client)
+
+
 class Replier:
     def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
+        self._default = client
+
+    @property
+    def client(self) -> AsyncWebClient:
+        """The request's workspace client while answering a Slack request, else the default one
+        (SLACK_BOT_TOKEN) for work no request started (expiry sweeps, alerts, GitHub deploys)."""
+        return _request_client.get() or self._default
 
     async def post(self, where: Where, message: dict[str, Any]) -> str | None:
         """Post in the channel (thread); returns the message ts, None if it went by response_url."""
