@@ -472,7 +472,14 @@ class Pipeline:
     # -- audit -----------------------------------------------------------------------------------
 
     async def _audit_begin(self, attempt: _Attempt) -> int:
-        return await asyncio.to_thread(lambda: self.storage.audit.begin(**_audit_fields(attempt)))
+        return await asyncio.to_thread(self._audit_begin_now, attempt)
+
+    def _audit_begin_now(self, attempt: _Attempt) -> int:
+        """The attempt's row: the one begun when the request was accepted, else a new one."""
+        accepted = attempt.request.audit_id
+        if accepted is not None:
+            return self.storage.audit.fill(accepted, **_audit_fields(attempt))
+        return self.storage.audit.begin(**_audit_fields(attempt))
 
     async def _audit_finish(
         self,
@@ -531,7 +538,7 @@ class Pipeline:
         attempt.audit_open = False
         try:
             if attempt.audit_id is None:
-                attempt.audit_id = self.storage.audit.begin(**_audit_fields(attempt))
+                attempt.audit_id = self._audit_begin_now(attempt)
             self.storage.audit.finish(attempt.audit_id, outcome=AuditOutcome.INTERRUPTED, error="cancelled")
         except KlepaasError as exc:
             log.warning("could not mark the interrupted attempt in the audit log", error=str(exc))

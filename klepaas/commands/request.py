@@ -59,6 +59,9 @@ class Request:
     # The conversation (Slack thread, console session) this belongs to: with no `previous`, the
     # pipeline reads the conversation's last plan from its store, and remembers this one.
     conversation: str | None = None
+    # The audit row begun (pending) when the front door accepted the request, before it waited
+    # for its turn: the pipeline completes that row rather than beginning a second one.
+    audit_id: int | None = None
 
     def __post_init__(self) -> None:
         if (self.text is None) == (self.command is None):

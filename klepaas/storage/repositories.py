@@ -183,6 +183,12 @@ class HistoryEntry:
         )
 
 
+_FILLABLE = frozenset({
+    "actor_id", "source", "workspace", "channel", "text", "command", "arguments", "namespace",
+    "cluster", "plan_source", "decision", "rule",
+})
+
+
 class AuditLog:
     """Every attempt: `begin` before anything runs, `finish` once the outcome is known."""
 
@@ -238,6 +244,24 @@ class AuditLog:
         }
         with _transaction(self._engine) as connection:
             return int(connection.execute(self._insert, row).scalar_one())
+
+    def fill(self, audit_id: int, **fields: Any) -> int:
+        """Complete what a row begun at acceptance (`begin`) did not know yet: the same fields as
+        `begin`, written over the row while it is still pending. Returns `audit_id`."""
+        values = {name: value for name, value in fields.items() if name in _FILLABLE}
+        unknown = set(fields) - _FILLABLE
+        if unknown:
+            raise TypeError(f"not audit fields: {', '.join(sorted(unknown))}")
+        values["arguments"] = _dumps(fields.get("arguments"))
+        values["text"] = _cut(fields.get("text"))
+        with _transaction(self._engine) as connection:
+            connection.execute(
+                update(_AUDIT)
+                .where(_AUDIT.c.id == audit_id)
+                .where(_AUDIT.c.outcome == AuditOutcome.PENDING.value)
+                .values(**values)
+            )
+        return audit_id
 
     def finish(
         self,

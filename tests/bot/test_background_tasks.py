@@ -59,3 +59,57 @@ async def test_work_waiting_in_paused_lets_the_next_request_run() -> None:
     async with asyncio.timeout(10):
         await tasks.wait_idle()
     assert order == ["next request ran", "approved work finished"]
+
+
+class _Recorded:
+    """An admission that notes what happened to its request."""
+
+    def __init__(self, log: list[str], name: str, *, duplicate: bool = False) -> None:
+        self.log, self.name, self.duplicate = log, name, duplicate
+
+    async def accept(self) -> bool:
+        self.log.append(f"{self.name} accepted")
+        return not self.duplicate
+
+    async def dropped(self) -> None:
+        self.log.append(f"{self.name} dropped")
+
+    async def ended(self, *, cancelled: bool) -> None:
+        self.log.append(f"{self.name} ended{' (cancelled)' if cancelled else ''}")
+
+
+async def test_work_is_accepted_before_it_waits_and_dropped_if_shutdown_comes_before_its_turn() -> None:
+    tasks = BackgroundTasks(max_running=1)
+    log: list[str] = []
+    running = asyncio.Event()
+
+    async def work(name: str) -> None:
+        log.append(f"{name} ran")
+        running.set()
+        await asyncio.Event().wait()
+
+    for name in ("first", "second", "third"):
+        tasks.spawn(work(name), _nobody_told, name=name, admission=_Recorded(log, name))
+    async with asyncio.timeout(10):
+        await running.wait()
+        while len([entry for entry in log if entry.endswith("accepted")]) < 3:
+            await asyncio.sleep(0)
+    await tasks.cancel_all()
+
+    assert sorted(log) == sorted([
+        "first accepted", "second accepted", "third accepted",
+        "first ran", "first ended (cancelled)", "second dropped", "third dropped",
+    ])
+
+
+async def test_a_redelivery_the_admission_refuses_never_runs() -> None:
+    tasks = BackgroundTasks(max_running=1)
+    log: list[str] = []
+
+    async def work() -> None:
+        log.append("ran")
+
+    tasks.spawn(work(), _nobody_told, name="again", admission=_Recorded(log, "again", duplicate=True))
+    async with asyncio.timeout(10):
+        await tasks.wait_idle()
+    assert log == ["again accepted"]

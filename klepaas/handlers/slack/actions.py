@@ -10,6 +10,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from klepaas.handlers.slack import flow
 from klepaas.handlers.slack.dedup import delivery_key
 from klepaas.handlers.slack.deps import SlackDeps
+from klepaas.handlers.slack.intake import Intake
 from klepaas.handlers.slack.translate import from_block_action
 
 
@@ -42,4 +43,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if deps.dedup.seen_in_memory(delivery_key(body)):
             return
         where, who, action = from_block_action(body)
-        deps.spawn(flow.rollback(deps, where, who.id, action["value"]), where, name="rollback")
+        intake = Intake(deps, where, who, key=delivery_key(body), command="rollback")
+        work = flow.rollback(deps, where, who.id, action["value"], intake)
+        deps.spawn(work, where, name="rollback", admission=intake)

@@ -10,6 +10,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from klepaas.handlers.slack import flow
 from klepaas.handlers.slack.dedup import delivery_key
 from klepaas.handlers.slack.deps import SlackDeps
+from klepaas.handlers.slack.intake import Intake
 from klepaas.handlers.slack.translate import from_slash_command
 
 SLASH_COMMAND = "/klepaas"
@@ -24,8 +25,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             return
         where, who, text = from_slash_command(command)
         asked = f"{SLASH_COMMAND} {text}".rstrip()
+        intake = Intake(deps, where, who, key=key, text=text)
         deps.spawn(
-            flow.handle_text(deps, where, who, text, key=key, asked_by=who.id, asked=asked),
+            flow.handle_text(deps, where, who, text, key=key, asked_by=who.id, asked=asked, intake=intake),
             where,
             name="slash command",
+            admission=intake,
         )

@@ -15,7 +15,7 @@ from klepaas.config import Settings
 from klepaas.handlers.slack.approvals import ApprovalBook
 from klepaas.handlers.slack.dedup import Deduper
 from klepaas.handlers.slack.replies import Replier, Where
-from klepaas.handlers.slack.tasks import BackgroundTasks
+from klepaas.handlers.slack.tasks import Admission, BackgroundTasks
 from klepaas.storage.approvals import Approvals, Deliveries
 from klepaas.storage.policy_store import ApprovalGuards
 
@@ -32,13 +32,16 @@ class SlackDeps:
     # Edits of a live rollout message are at least this far apart (Slack rate-limits chat.update).
     rollout_edit_interval: float = 1.0
 
-    def spawn(self, work: Coroutine[Any, Any, None], where: Where, *, name: str) -> asyncio.Task[None]:
-        """Run `work` after the ack; whatever goes wrong is told to the person in `where`."""
+    def spawn(
+        self, work: Coroutine[Any, Any, None], where: Where, *, name: str, admission: Admission | None = None
+    ) -> asyncio.Task[None]:
+        """Run `work` after the ack; whatever goes wrong is told to the person in `where`.
+        A request's `admission` (`intake.Intake`) records it before it waits for its turn."""
 
         async def tell(message: str, hint: str | None) -> None:
             await self.replier.error(where, message, hint)
 
-        return self.tasks.spawn(work, tell, name=name)
+        return self.tasks.spawn(work, tell, name=name, admission=admission)
 
 
 def build_deps(services: Services, client: AsyncWebClient, settings: Settings) -> SlackDeps:

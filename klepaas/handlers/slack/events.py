@@ -14,6 +14,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from klepaas.handlers.slack import flow
 from klepaas.handlers.slack.dedup import delivery_key
 from klepaas.handlers.slack.deps import SlackDeps
+from klepaas.handlers.slack.intake import Intake
 from klepaas.handlers.slack.replies import Where
 from klepaas.handlers.slack.translate import from_message_event
 
@@ -31,7 +32,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if deps.dedup.seen_in_memory(key) or not event.get("user"):
             return
         where, who, text = from_message_event(event, _team(body), threaded=True)
-        deps.spawn(flow.handle_text(deps, where, who, text, key=key), where, name="mention")
+        intake = Intake(deps, where, who, key=key, text=text)
+        work = flow.handle_text(deps, where, who, text, key=key, intake=intake)
+        deps.spawn(work, where, name="mention", admission=intake)
 
     @app.event("message")
     async def on_message(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -45,7 +48,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if deps.dedup.seen_in_memory(key):
             return
         where, who, text = from_message_event(event, _team(body), threaded=False)
-        deps.spawn(flow.handle_text(deps, where, who, text, key=key), where, name="direct message")
+        intake = Intake(deps, where, who, key=key, text=text)
+        work = flow.handle_text(deps, where, who, text, key=key, intake=intake)
+        deps.spawn(work, where, name="direct message", admission=intake)
 
     @app.event("app_home_opened")
     async def on_home_opened(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]) -> None:

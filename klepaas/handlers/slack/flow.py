@@ -7,6 +7,7 @@ ephemeral message through the one guard in `tasks.py`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from klepaas.commands.context import Actor
@@ -17,6 +18,7 @@ from klepaas.handlers.slack.approvals import SlackApprover, approve_clicked, den
 from klepaas.handlers.slack.blocks import build_message, build_view
 from klepaas.handlers.slack.channels import resolve_channel_names
 from klepaas.handlers.slack.deps import SlackDeps
+from klepaas.handlers.slack.intake import Intake
 from klepaas.handlers.slack.replies import Where
 from klepaas.handlers.slack.rollouts import follow_rollout, parse_rollback_value, rollback_value
 from klepaas.handlers.slack.translate import actor, is_help, text_request
@@ -56,15 +58,18 @@ async def handle_text(
     key: str | None,
     asked_by: str | None = None,
     asked: str | None = None,
+    intake: Intake | None = None,
 ) -> None:
-    """A slash command, mention or DM: help, or one request through the pipeline."""
-    if not await deps.dedup.first_time(key):
+    """A slash command, mention or DM: help, or one request through the pipeline. With an
+    `intake`, the delivery was checked and the request recorded when it was accepted."""
+    if intake is None and not await deps.dedup.first_time(key):
         return
     if is_help(text):
         await post_help(deps, where)
         return
     text = await resolve_channel_names(deps.replier.client, text)
-    await run_request(deps, where, text_request(text, who), asked_by=asked_by, asked=asked)
+    request = text_request(text, who)
+    await run_request(deps, where, request, asked_by=asked_by, asked=asked, intake=intake)
 
 
 async def post_help(deps: SlackDeps, where: Where) -> None:
@@ -78,8 +83,16 @@ def command_list(deps: SlackDeps) -> list[CommandInfo]:
 
 
 async def run_request(
-    deps: SlackDeps, where: Where, request: Request, *, asked_by: str | None = None, asked: str | None = None
+    deps: SlackDeps,
+    where: Where,
+    request: Request,
+    *,
+    asked_by: str | None = None,
+    asked: str | None = None,
+    intake: Intake | None = None,
 ) -> None:
+    if intake is not None:  # the row begun when the request was accepted: the pipeline completes it
+        request = dataclasses.replace(request, audit_id=intake.claim())
     approver = SlackApprover(
         deps.book,
         deps.replier,
@@ -185,11 +198,14 @@ async def execute_approved(deps: SlackDeps, entry: ApprovalEntry, approver: str)
     await finish_approval(deps, entry, outcome)
 
 
-async def rollback(deps: SlackDeps, where: Where, clicker: str, value: str) -> None:
+async def rollback(
+    deps: SlackDeps, where: Where, clicker: str, value: str, intake: Intake | None = None
+) -> None:
     """The Rollback button: a rollback request by whoever clicked, through approval like any other."""
     args, cluster = parse_rollback_value(value)
     who = actor(clicker, workspace=where.workspace, channel=where.channel, thread=where.thread_ts)
-    await run_request(deps, where, Request(actor=who, command="rollback", args=args, cluster=cluster))
+    request = Request(actor=who, command="rollback", args=args, cluster=cluster)
+    await run_request(deps, where, request, intake=intake)
 
 
 async def expire_forever(deps: SlackDeps) -> None:

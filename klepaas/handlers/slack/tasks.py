@@ -9,6 +9,10 @@ their turn, in order. A burst of commands then cannot flood the event loop with 
 and the Kubernetes thread pool with calls, which is what made acks late: the acks share the loop
 (and the GIL) with this work. Waiting on a person or a rollout uses no CPU, so that work gives its
 slot back meanwhile (`paused`) rather than blocking everyone behind a 15-minute approval.
+
+Nothing accepted is lost: work spawned with an `Admission` is first recorded durably (`accept`,
+before it waits for a slot), so a crash leaves a row the next start marks interrupted; cancelled
+while still waiting (a graceful shutdown), it is `dropped` — the person is told it did not run.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
@@ -34,6 +38,23 @@ Tell = Callable[[str, str | None], Awaitable[None]]
 
 # The task that holds a running slot in this context (child tasks inherit the context, not the slot).
 _slot_holder: ContextVar[asyncio.Task[Any] | None] = ContextVar("klepaas_slot_holder", default=None)
+
+
+class Admission(Protocol):
+    """An accepted request's record, kept before it waits for a running slot."""
+
+    async def accept(self) -> bool:
+        """Record the request durably; False if it must not run (a redelivery already handled)."""
+        ...
+
+    async def dropped(self) -> None:
+        """It never started (shutdown while it waited): record that and tell the person."""
+        ...
+
+    async def ended(self, *, cancelled: bool) -> None:
+        """The work is over (cut off by a shutdown if `cancelled`): close the record if nothing
+        else did."""
+        ...
 
 
 class RunningLimit:
@@ -89,16 +110,35 @@ class BackgroundTasks:
         future.add_done_callback(self._critical.discard)
         return await asyncio.shield(future)
 
-    def spawn(self, work: Coroutine[Any, Any, None], tell: Tell, *, name: str) -> asyncio.Task[None]:
-        task = asyncio.create_task(self._run(work, tell, name), name=name)
+    def spawn(
+        self, work: Coroutine[Any, Any, None], tell: Tell, *, name: str, admission: Admission | None = None
+    ) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._run(work, tell, name, admission), name=name)
         self._tasks.add(task)
         self._idle.clear()
         task.add_done_callback(lambda done: self._done(done, work))
         return task
 
-    async def _run(self, work: Coroutine[Any, Any, None], tell: Tell, name: str) -> None:
-        async with self._limit.slot():
-            await _guarded(work, tell, name)
+    async def _run(
+        self, work: Coroutine[Any, Any, None], tell: Tell, name: str, admission: Admission | None
+    ) -> None:
+        started = False
+        try:
+            if admission is not None and not await _accepted(admission, name):
+                return
+            async with self._limit.slot():
+                started = cancelled = True
+                try:
+                    await _guarded(work, tell, name)
+                    cancelled = False
+                finally:
+                    if admission is not None:
+                        closing = admission.ended(cancelled=cancelled)
+                        await self.critical(_quietly(closing, "close the accepted request"))
+        except asyncio.CancelledError:
+            if not started and admission is not None:
+                await _quietly(admission.dropped(), "tell about a request dropped at shutdown")
+            raise
 
     def paused(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Give the running slot back while waiting on something slow that uses no CPU here (a
@@ -125,6 +165,28 @@ class BackgroundTasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*list(self._critical), return_exceptions=True)
+
+
+async def _accepted(admission: Admission, name: str) -> bool:
+    """Run `accept` to its end even when cancelled meanwhile (then re-raise, to be `dropped`);
+    if recording fails the work still runs, unrecorded until the pipeline writes its own row."""
+    accepting = asyncio.ensure_future(admission.accept())
+    try:
+        return await asyncio.shield(accepting)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await accepting
+        raise
+    except Exception:
+        log.exception("could not record an accepted request", work=name)
+        return True
+
+
+async def _quietly(step: Awaitable[None], what: str) -> None:
+    try:
+        await step
+    except Exception:
+        log.exception(f"could not {what}")
 
 
 async def _guarded(work: Coroutine[Any, Any, None], tell: Tell, name: str) -> None:
