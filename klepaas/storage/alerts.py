@@ -83,6 +83,11 @@ def _entry(row: AlertMessageRecord) -> AlertMessage:
                         row.updated_at)
 
 
+def app_silence_key(namespace: str, app: str) -> str:
+    """The silence key that mutes every alert about one app (its group keys are muted one by one)."""
+    return f"app:{namespace}/{app}"
+
+
 class AlertMessages:
     """Sync repository; callers on the event loop use `asyncio.to_thread`."""
 
@@ -121,10 +126,15 @@ class AlertMessages:
             session.commit()
 
     def silenced_until(self, key: str, now: float | None = None) -> float | None:
+        silence = self.silence_of(key, now)
+        return silence[0] if silence is not None else None
+
+    def silence_of(self, key: str, now: float | None = None) -> tuple[float, str] | None:
+        """(until, who) of the silence in force on `key`, if any."""
         now = time.time() if now is None else now
         with _session(self._engine) as session:
             row = session.get(AlertSilenceRecord, key[:300])
-            return row.until if row is not None and row.until > now else None
+            return (row.until, row.silenced_by) if row is not None and row.until > now else None
 
     def last_change(self, app: str, namespace: str) -> LastChange | None:
         """From the deployment history (`deployment_record`), if that table exists."""

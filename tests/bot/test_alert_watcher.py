@@ -97,24 +97,3 @@ async def test_the_restart_button_on_an_alert_asks_for_approval_and_restarts_onc
 
     assert await slack.wait_for(restarted, timeout=15, what="the restart annotation")
 
-
-async def test_silence_mutes_the_alert_and_says_who_silenced_it_in_the_thread(
-    start_bot: StartBot, slack: FakeSlack
-) -> None:
-    bot = await start_bot()
-    assert bot.services is not None and bot.monitoring.notifier is not None
-    gateway = bot.services.clusters.get(None)
-    await gateway.patch_deployment("staging", "api", {"spec": {"template": {"spec": {"containers": [
-        {"name": "api", "image": "ghcr.io/klepaas/api:crash"}]}}}})
-    [alert] = await slack.wait_for(lambda: slack.channel_messages(ALERT_CHANNEL), timeout=20,
-                                   what="the crash alert")
-
-    await slack.send_block_action(alert, "alert_silence", user="U0BOB")
-    note = await slack.wait_for(
-        lambda: next((m for m in slack.thread(ALERT_CHANNEL, alert.ts) if "silenced" in m.text), None),
-        what="the silence note",
-    )
-
-    assert "<@U0BOB> silenced this alert until" in note.text
-    key = json.loads(alert.current["blocks"][-1]["elements"][3]["value"])["k"]
-    assert await asyncio.to_thread(bot.monitoring.notifier.repo.silenced_until, key) is not None

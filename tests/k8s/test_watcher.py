@@ -88,3 +88,39 @@ async def test_a_dropped_watch_resumes_without_replaying_old_problems_and_still_
 
     assert reports.count(("api", "CrashLoopBackOff", True)) == 1
     assert watcher.relists == 0 and watcher.events > events_before
+
+
+def _annotated(n: int) -> dict[str, object]:
+    return {"metadata": {"annotations": {"klepaas.test/revision": str(n)}}}
+
+
+@pytest.mark.sandbox(samples=True, history_size=30)
+async def test_a_watch_too_old_to_resume_lists_again_and_an_ongoing_problem_is_still_reported_once(
+    sandbox: SandboxCluster, clusters: KubeClusters
+) -> None:
+    reports: list[tuple[str, str, bool]] = []
+
+    async def on_change(problem: Problem, active: bool) -> None:
+        reports.append((problem.app, problem.reason, active))
+
+    gateway = clusters.get(None)
+    watcher = ClusterWatcher(gateway, on_change, crash_restarts=1)
+    async with running(watcher):
+        await gateway.patch_deployment("staging", "api", CRASH)
+        await wait_for(lambda: ("api", "CrashLoopBackOff", True) in reports, 15, what="the crash")
+        relists_before = watcher.relists
+        # The watcher's streams are cut and every new one ends before its first event (slowly, so
+        # its retries do not spin), while more changes than the server's history holds go by.
+        sandbox.faults.latency(0.1, verb="watch")
+        sandbox.faults.drop_watches(after_events=0, verb="watch")
+        sandbox.faults.drop_open_watches()
+        for n in range(40):
+            await gateway.patch_deployment("staging", "web", _annotated(n))
+        await wait_for(lambda: watcher.relists > relists_before, 15, what="a list after 410 Gone")
+        sandbox.faults.clear()
+        await gateway.patch_deployment("staging", "web", PULL_FAIL)
+        await wait_for(lambda: ("web", "ImagePullBackOff", True) in reports, 15, what="a new problem")
+
+    assert reports.count(("api", "CrashLoopBackOff", True)) == 1
+    assert ("api", "CrashLoopBackOff", False) not in reports  # the relist did not lose it either
+    assert ("Pod", "staging") in {(key[0], key[1]) for key in watcher.active}

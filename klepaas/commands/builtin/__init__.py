@@ -20,6 +20,7 @@ from klepaas.commands.builtin import (
     policy_show,
     projects,
     rollout,
+    silence,
     tokens,
     whoami,
 )
@@ -29,7 +30,7 @@ from klepaas.commands.registry import Registry
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (inspect, rollout, lists, metrics, help_module):
+    for module in (inspect, rollout, lists, metrics, silence, help_module):
         for spec in module.SPECS:
             registry.register(spec)
     for module in (whoami, policy_show, bind, grant, history, audit):  # who may do what (issue 6)

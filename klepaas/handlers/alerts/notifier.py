@@ -29,7 +29,7 @@ from klepaas.handlers.slack.blocks import build_message
 from klepaas.handlers.slack.replies import Replier, Where
 from klepaas.logging import get_logger
 from klepaas.metrics import metrics
-from klepaas.storage.alerts import AlertMessages
+from klepaas.storage.alerts import AlertMessages, app_silence_key
 
 log = get_logger(__name__)
 
@@ -86,6 +86,11 @@ class AlertNotifier:
     async def _publish(self, view: AlertView) -> Action:
         now = self.clock()
         if await asyncio.to_thread(self.repo.silenced_until, view.key, now) is not None:
+            return "silenced"
+        target = view.target  # `silence_alert APP` mutes every alert about the app
+        if target is not None and await asyncio.to_thread(
+            self.repo.silenced_until, app_silence_key(target.namespace, target.app), now
+        ) is not None:
             return "silenced"
         existing = await asyncio.to_thread(self.repo.get, view.key)
         digest = view.digest()

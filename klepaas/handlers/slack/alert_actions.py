@@ -1,11 +1,11 @@
-"""The buttons on alert messages: Restart, Rollback, Logs (each a request by whoever clicked,
-through policy and approval like any other) and Silence 1h (mutes the group, said in its thread)."""
+"""The buttons on alert messages: Restart, Rollback, Logs and Silence 1h — each a request by
+whoever clicked (`silence_alert` for Silence), through policy, approval and the audit like any
+other. A silence that took hold is shown on the alert message: who, and until when."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,11 +17,13 @@ from klepaas.errors import UserError
 from klepaas.handlers.slack import flow
 from klepaas.handlers.slack.dedup import delivery_key
 from klepaas.handlers.slack.deps import SlackDeps
+from klepaas.handlers.slack.intake import Intake
 from klepaas.handlers.slack.replies import Where
 from klepaas.handlers.slack.translate import actor, from_block_action
 from klepaas.storage.alerts import AlertMessages
 
-SILENCE_SECONDS = 3600.0
+SILENCE_FOR = "1h"
+SILENCED_BLOCK = "klepaas_silenced"
 COMMANDS = {"alert_restart": "restart", "alert_rollback": "rollback", "alert_logs": "logs"}
 
 
@@ -35,47 +37,68 @@ def parse_value(value: str) -> dict[str, Any]:
     return data
 
 
-async def run_button(deps: SlackDeps, where: Where, clicker: str, action_id: str, value: str) -> None:
+def button_request(where: Where, clicker: str, action_id: str, value: str) -> Request:
+    """The request a button stands for, by whoever clicked."""
     target = parse_value(value)
-    args: dict[str, Any] = {"name": target["a"], "namespace": target["n"]}
+    who = actor(clicker, workspace=where.workspace, channel=where.channel, thread=where.thread_ts)
+    if action_id == "alert_silence":
+        key = str(target.get("k") or "")
+        if not key:
+            raise UserError("This alert cannot be silenced from here.", hint="use `silence_alert APP`")
+        args: dict[str, Any] = {"target": key, "namespace": target["n"], "duration": SILENCE_FOR}
+        return Request(actor=who, command="silence_alert", args=args, cluster=target.get("c"))
+    args = {"name": target["a"], "namespace": target["n"]}
     if action_id == "alert_logs":
         args["lines"] = 50
-    who = actor(clicker, workspace=where.workspace, channel=where.channel, thread=where.thread_ts)
-    request = Request(actor=who, command=COMMANDS[action_id], args=args, cluster=target.get("c"))
-    await flow.run_request(deps, where, request)
+    return Request(actor=who, command=COMMANDS[action_id], args=args, cluster=target.get("c"))
 
 
-async def silence(deps: SlackDeps, where: Where, clicker: str, value: str) -> None:
-    target = parse_value(value)
-    key = str(target.get("k") or "")
-    if not key:
-        raise UserError("This alert cannot be silenced from here.")
-    until = time.time() + SILENCE_SECONDS
+async def run_button(
+    deps: SlackDeps, where: Where, request: Request, intake: Intake, message: dict[str, Any]
+) -> None:
+    await flow.run_request(deps, where, request, intake=intake)
+    if request.command == "silence_alert":
+        await show_silence(deps, where.channel, str(request.args["target"]), message)
+
+
+async def show_silence(deps: SlackDeps, channel: str, key: str, message: dict[str, Any]) -> None:
+    """Say on the alert message who silenced it and until when (if a silence is in force)."""
     repo = AlertMessages(deps.services.storage.engine)
-    await asyncio.to_thread(lambda: repo.silence(key, until=until, by=clicker))
-    when = datetime.fromtimestamp(until, UTC).strftime("%H:%M UTC")
-    await deps.replier.client.chat_postMessage(
-        channel=where.channel, thread_ts=where.thread_ts,
-        text=f":zzz: <@{clicker}> silenced this alert until {when}.",
+    silence = await asyncio.to_thread(repo.silence_of, key)
+    ts = message.get("ts")
+    if silence is None or not ts:
+        return  # refused, or still waiting for an approval: nothing took hold
+    until, by = silence
+    when = datetime.fromtimestamp(until, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    note = {
+        "type": "context",
+        "block_id": SILENCED_BLOCK,
+        "elements": [{"type": "mrkdwn", "text": f":zzz: Silenced by <@{by}> until {when}"}],
+    }
+    blocks = [b for b in message.get("blocks") or [] if b.get("block_id") != SILENCED_BLOCK]
+    await deps.replier.client.chat_update(
+        channel=channel, ts=str(ts), text=str(message.get("text") or "alert"), blocks=[*blocks, note]
     )
 
 
+async def _refuse(error: UserError) -> None:
+    raise error
+
+
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    async def on_command_button(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_button(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         if deps.dedup.seen_in_memory(delivery_key(body)):
             return
         where, who, action = from_block_action(body)
-        work = run_button(deps, where, who.id, action["action_id"], action["value"])
-        deps.spawn(work, where, name=action["action_id"])
-
-    for action_id in COMMANDS:
-        app.action(action_id)(on_command_button)
-
-    @app.action("alert_silence")
-    async def on_silence(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        if deps.dedup.seen_in_memory(delivery_key(body)):
+        try:
+            request = button_request(where, who.id, action["action_id"], action["value"])
+        except UserError as exc:  # told by the one guard in tasks.py, like every other error
+            deps.spawn(_refuse(exc), where, name=action["action_id"])
             return
-        where, who, action = from_block_action(body)
-        deps.spawn(silence(deps, where, who.id, action["value"]), where, name="alert_silence")
+        intake = Intake(deps, where, who, key=delivery_key(body), command=request.command, args=request.args)
+        work = run_button(deps, where, request, intake, body.get("message") or {})
+        deps.spawn(work, where, name=action["action_id"], admission=intake)
+
+    for action_id in (*COMMANDS, "alert_silence"):
+        app.action(action_id)(on_button)

@@ -36,6 +36,7 @@ DESIGN_COMMANDS = {
 ADMIN_COMMANDS = {
     "whoami", "policy", "bind", "grant", "history", "audit", "project_add", "project_list",
     "project_remove", "token_create", "token_revoke", "token_list", "get_approval", "build",
+    "silence_alert",
 }
 CLUSTER_CHANGING = {"restart", "scale", "rollback", "deploy"}
 
@@ -62,11 +63,13 @@ def test_risk_and_scope_follow_the_design() -> None:
     risks = {spec.name: spec.risk for spec in registry if spec.name in DESIGN_COMMANDS}
     assert {n for n, r in risks.items() if r is Risk.WRITE} == {"restart", "scale"}
     assert {n for n, r in risks.items() if r is Risk.DANGEROUS} == {"rollback", "deploy"}
-    for name in ADMIN_COMMANDS - {"build"}:
+    for name in ADMIN_COMMANDS - {"build", "silence_alert"}:
         assert registry.get(name).scope in {Scope.ADMIN_READ, Scope.ADMIN_WRITE, Scope.K8S_READ}, name
     assert registry.get("deploy").scope is Scope.DEPLOY_EXECUTE
     assert registry.get("scale").scope is Scope.K8S_WRITE
     assert registry.get("status").scope is Scope.K8S_READ
+    silence = registry.get("silence_alert")
+    assert (silence.risk, silence.scope, silence.planner) == (Risk.WRITE, Scope.K8S_WRITE, False)
 
 
 def test_every_command_that_changes_the_cluster_has_a_dry_run_preview_and_starts_a_rollout() -> None:
