@@ -95,7 +95,3 @@ def _without_token(client: AsyncWebClient) -> AsyncWebClient:
         logger=client.logger,
         retry_handlers=list(client.retry_handlers),
     )
-
-
-def build_app(services: Services, settings: Settings) -> AsyncApp:
-    return build_bot(services, settings).app

@@ -18,6 +18,9 @@ from aiohttp import web
 from klepaas.bot.side_routes import RouteRegistrar, register_side_routes
 from klepaas.config import HttpSettings
 from klepaas.handlers.side import SideContext
+from klepaas.logging import get_logger
+
+log = get_logger(__name__)
 
 Probe = Callable[[], Awaitable[bool]]
 
@@ -56,7 +59,9 @@ class CachedProbe:
                 return self._answer[1]
             try:
                 up = bool(await asyncio.wait_for(self._probe(), self._timeout))
-            except Exception:
+            except Exception as exc:  # any failure means "not ready"; say why in the log
+                log.warning("a readiness probe failed", probe=getattr(self._probe, "__name__", "?"),
+                            error=repr(exc))
                 up = False
             self._answer = (self._clock() + self._ttl, up)
             return up

@@ -105,9 +105,6 @@ class Grammar:
             cluster=cluster,
         )
 
-    def usage_lines(self) -> list[str]:
-        return [spec.usage for spec in self._registry]
-
 
 def validate_args(spec: CommandSpec[Any], raw: dict[str, Any]) -> Args:
     """Validate raw arguments against the spec's model; a failure is a UsageError naming the fields."""

@@ -52,10 +52,6 @@ class Problem:
     container: str | None = None
     restarts: int = 0
 
-    @property
-    def object_key(self) -> tuple[str, str, str]:
-        return self.kind, self.namespace, self.name
-
 
 OnChange = Callable[[Problem, bool], Awaitable[None]]
 

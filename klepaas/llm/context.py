@@ -42,10 +42,3 @@ def fill_name(command: str, args: dict[str, Any], previous: Plan | None) -> Foll
     if not filled.get("namespace") and previous.args.get("namespace"):
         filled["namespace"] = previous.args["namespace"]
     return FollowUp(command, filled, borrowed=True)
-
-
-def previous_name(previous: Plan | None) -> str | None:
-    if previous is None:
-        return None
-    name = previous.args.get("name")
-    return name if isinstance(name, str) else None

@@ -31,10 +31,6 @@ def redact_url(database_url: str) -> str:
         return "<invalid DATABASE_URL>"
 
 
-def is_sqlite(database_url: str) -> bool:
-    return normalize_url(database_url).startswith("sqlite")
-
-
 def make_engine(database_url: str) -> Engine:
     url_text = normalize_url(database_url)
     try:

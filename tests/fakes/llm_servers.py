@@ -26,6 +26,7 @@ import asyncio
 import itertools
 import json
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -82,7 +83,7 @@ class RecordedRequest:
     body: dict[str, Any]
 
 
-class _ScriptedServer:
+class _ScriptedServer(ABC):
     """The shared machinery: a route, a script of replies, recorded requests, a stall event."""
 
     route: str = ""
@@ -154,8 +155,9 @@ class _ScriptedServer:
     def next_id(self) -> int:
         return next(self._ids)
 
+    @abstractmethod
     def render(self, reply: Reply, request: web.Request) -> web.Response:
-        raise NotImplementedError
+        ...
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str]) -> web.Response:

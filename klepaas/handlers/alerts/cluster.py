@@ -46,10 +46,10 @@ class ClusterAlerts:
         self._wake.set()
 
     async def run(self) -> None:
-        """Publish queued groups until cancelled."""
+        """Publish queued groups until cancelled. The wake-up is cleared only once the queue is
+        empty, so if a publish raises, a restarted `run` goes on with the groups still queued."""
         while True:
             await self._wake.wait()
-            self._wake.clear()
             while self._queued:
                 key, sample = next(iter(self._queued.items()))
                 del self._queued[key]
@@ -57,6 +57,7 @@ class ClusterAlerts:
                 await self.notifier.publish(self.view(key, sample, list(members.values())))
                 if not members:
                     self.groups.pop(key, None)
+            self._wake.clear()
 
     def view(self, key: str, sample: Problem, members: list[Problem]) -> AlertView:
         members = sorted(members, key=lambda p: p.name)

@@ -35,7 +35,6 @@ log = get_logger(__name__)
 
 Action = Literal["posted", "updated", "unchanged", "throttled", "quiet", "silenced", "unrouted"]
 ChannelFor = Callable[[str | None, str | None], str | None]  # (namespace, cluster) -> channel
-SILENCE_SECONDS = 3600.0
 
 
 def in_quiet_hours(span: tuple[int, int], hour: int) -> bool:
@@ -155,17 +154,6 @@ class AlertNotifier:
             ]
         return build_message("alert", view=view, enrichment=enrichment, buttons=buttons,
                              silenced_text=silenced_text, lang="en")
-
-    async def silence(self, key: str, by: str, channel: str, ts: str) -> float:
-        """Mute `key` for an hour and say so on its message (buttons stay for the rest)."""
-        until = self.clock() + SILENCE_SECONDS
-        await asyncio.to_thread(lambda: self.repo.silence(key, until=until, by=by))
-        self._pending.pop(key, None)
-        when = datetime.fromtimestamp(until, UTC).strftime("%H:%M UTC")
-        await self.replier.client.chat_postMessage(
-            channel=channel, thread_ts=ts, text=f":zzz: Silenced by <@{by}> until {when}."
-        )
-        return until
 
     async def close(self) -> None:
         tasks = list(self._flushers.values())

@@ -109,9 +109,6 @@ class Auth:
         self._tokens[token] = UserInfo(name, tuple(groups))
         return token
 
-    def remove_token(self, token: str) -> None:
-        self._tokens.pop(token, None)
-
     def grant(self, subject: str, rule: Rule, *, kind: str = "User") -> None:
         if kind not in ("User", "Group"):
             raise ValueError(f"subject kind must be User or Group, not {kind!r}")

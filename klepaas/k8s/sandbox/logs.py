@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -164,7 +165,7 @@ def _memory_limit(pod: Obj, container: str) -> str:
     return "512Mi"
 
 
-class _Writer:
+class _Writer(ABC):
     def __init__(self, pod: Obj, container: str, image: str, seed: str) -> None:
         self.pod = pod
         self.container = container
@@ -172,17 +173,21 @@ class _Writer:
         self.seed = seed
         self.version = image_tag(image)
 
+    @abstractmethod
     def format(self, ts: float, level: str, text: str) -> str:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def startup(self, start: float) -> list[Line]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def traffic(self, rng: random.Random, t0: float) -> list[Line]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def crash(self) -> list[tuple[str, str]]:
-        raise NotImplementedError
+        ...
 
     @staticmethod
     def client_ip(rng: random.Random) -> str:

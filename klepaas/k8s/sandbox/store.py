@@ -88,10 +88,6 @@ BY_KIND: dict[str, ResourceType] = {rt.kind: rt for rt in RESOURCE_TYPES}
 BY_KEY: dict[str, ResourceType] = {rt.key: rt for rt in RESOURCE_TYPES}
 
 
-def resource_type(kind: str) -> ResourceType:
-    return BY_KIND[kind]
-
-
 class StoreError(Exception):
     """An API error with the fields of a Kubernetes `Status` object."""
 
