@@ -18,10 +18,11 @@ generic internal-error Result. Storage calls are sync SQLAlchemy run with `async
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from klepaas.commands.appnames import AppNameSource, ClusterAppNames
 from klepaas.commands.arg_types import invalid_name_reason
@@ -32,7 +33,7 @@ from klepaas.commands.failures import error_result, internal_error_result, local
 from klepaas.commands.grammar import ALL_NAMESPACES, Grammar, Structured, UsageError, validate_args
 from klepaas.commands.observe import record_outcome
 from klepaas.commands.policy import Action, Bindings, ChannelBinding, Decision, Policy, StaticBindings
-from klepaas.commands.registry import Args, CommandSpec, Registry, UnknownCommand
+from klepaas.commands.registry import Args, CommandSpec, Registry, Risk, UnknownCommand
 from klepaas.commands.request import (
     Approval,
     ApprovalAnswer,
@@ -69,6 +70,8 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_NAMESPACE = "default"
 # Commands for which "no namespace given" means every namespace (every bound one, in a bound channel)
@@ -147,6 +150,8 @@ class Pipeline:
         self.deployments = DeploymentLog(storage.engine)
         # The last plan of each conversation (Slack thread, console session), for follow-ups.
         self.conversations = ConversationMemory(conversations) if conversations is not None else None
+        # Audit completions being written behind read commands' answers.
+        self._behind: set[asyncio.Future[None]] = set()
 
     async def handle(self, request: Request, approver: Approver | None = None) -> Outcome:
         """Run one request to its Outcome. Never raises for a failed command; see the module doc."""
@@ -232,10 +237,9 @@ class Pipeline:
         self._resolve_scope(attempt)
         decision = self.policy.decide(attempt.actor, spec, attempt.args, attempt.namespace, attempt.cluster)
         attempt.decision = decision
-        attempt.audit_id = await self._audit_begin(attempt)
-        attempt.audit_open = True
 
         if decision.action is Action.DENY:
+            await self._open_audit(attempt)
             await self._audit_finish(attempt, AuditOutcome.REFUSED, error=decision.reason)
             return Result(
                 command=spec.name,
@@ -247,28 +251,35 @@ class Pipeline:
                 data={"error": "forbidden", "rule": decision.rule},
             )
 
+        context = self._context(attempt)
         if decision.action is Action.REQUIRE_APPROVAL:
             refused = await self._approve(attempt, approver)
             if refused is not None:
                 return refused
+            result = await spec.run(context, attempt.args)
         else:
             attempt.approval = Approval(required=False)
             await self._remember(attempt)
-
-        context = self._context(attempt)
-        result = await spec.run(context, attempt.args)
+            if spec.risk is Risk.READ:  # nothing to change: read while the attempt's row is written
+                result = await self._alongside_audit_begin(attempt, spec.run(context, attempt.args))
+            else:  # the row is committed before anything changes
+                await self._open_audit(attempt)
+                result = await spec.run(context, attempt.args)
         # A restart, scale, rollback or deploy leaves a deployment-history row (success or failure),
         # written in the same trip to storage as the audit row's completion.
         deployment = deployment_fields(spec, attempt.args, result, attempt.cluster)
+        # A read's completion is written behind its answer (see `_audit_finish`); a change's is
+        # committed before the user is told it was made.
+        behind = spec.risk is Risk.READ
         if result.ok:
             if spec.starts_rollout:
                 attempt.rollout = _rollout_target(result, attempt.cluster)
             await self._audit_finish(
-                attempt, AuditOutcome.SUCCESS, summary=result.summary, deployment=deployment
+                attempt, AuditOutcome.SUCCESS, summary=result.summary, deployment=deployment, behind=behind
             )
         else:
             await self._audit_finish(
-                attempt, AuditOutcome.FAILURE, error=result.summary, deployment=deployment
+                attempt, AuditOutcome.FAILURE, error=result.summary, deployment=deployment, behind=behind
             )
         return result
 
@@ -378,6 +389,7 @@ class Pipeline:
         spec, lang = attempt.spec, attempt.lang
         if approver is None:
             attempt.approval = Approval(required=True)
+            await self._open_audit(attempt)
             await self._audit_finish(attempt, AuditOutcome.REFUSED, error="approval required, no approver")
             raise Forbidden(
                 localized(
@@ -388,8 +400,12 @@ class Pipeline:
                 hint="ask where approvals can be given (Slack, or the console with confirmation)",
             )
         preview: Result | None = None
-        if spec.preview is not None:
-            preview = await spec.preview(self._context(attempt), attempt.args)
+        if spec.preview is None:
+            await self._open_audit(attempt)
+        else:  # the dry run changes nothing: it runs while the attempt's row is written
+            preview = await self._alongside_audit_begin(
+                attempt, spec.preview(self._context(attempt), attempt.args)
+            )
             if not preview.ok:  # the dry run already fails: the real thing would too
                 attempt.approval = Approval(required=True, preview=preview)
                 await self._audit_finish(attempt, AuditOutcome.FAILURE, error=preview.summary)
@@ -465,11 +481,37 @@ class Pipeline:
 
     async def _audit_question(self, attempt: _Attempt, question: Result) -> None:
         """A request answered with a question is an attempt too: one row, finished at once."""
-        attempt.audit_id = await self._audit_begin(attempt)
-        attempt.audit_open = True
+        await self._open_audit(attempt)
         await self._audit_finish(attempt, AuditOutcome.REFUSED, error=f"clarify: {question.summary}")
 
     # -- audit -----------------------------------------------------------------------------------
+    #
+    # Every attempt's row is committed before its answer is returned, and before anything is
+    # changed. Work that changes nothing (a read command, a dry-run preview) runs while the row is
+    # being written rather than after it. A read command's completion (outcome, duration, history)
+    # is written behind its answer: the user does not wait for it, the process's readers of the
+    # audit log do (`PendingWrites`), `drain` awaits it at shutdown, and a crash in between leaves
+    # the row pending, marked interrupted at the next start. A change's completion is awaited.
+
+    async def _open_audit(self, attempt: _Attempt) -> None:
+        attempt.audit_id = await self._audit_begin(attempt)
+        attempt.audit_open = True
+
+    async def _alongside_audit_begin(self, attempt: _Attempt, work: Awaitable[T]) -> T:
+        """Await `work`, which changes nothing, while the attempt's row is written; return once
+        both are done. When the work fails, its error is the one raised (the row is open to record
+        it); when the row cannot be written, that error is."""
+        begin = asyncio.ensure_future(self._audit_begin(attempt))
+        try:
+            done = await work
+        except BaseException:
+            with contextlib.suppress(Exception):
+                attempt.audit_id = await begin
+                attempt.audit_open = True
+            raise
+        attempt.audit_id = await begin
+        attempt.audit_open = True
+        return done
 
     async def _audit_begin(self, attempt: _Attempt) -> int:
         return await asyncio.to_thread(self._audit_begin_now, attempt)
@@ -490,7 +532,10 @@ class Pipeline:
         approver: str | None = None,
         summary: str = "",
         deployment: dict[str, Any] | None = None,
+        behind: bool = False,
     ) -> None:
+        """Complete the attempt's row (and its history and deployment rows); with `behind`, in the
+        background (see above)."""
         if attempt.audit_id is None or not attempt.audit_open:
             return
         attempt.audit_open = False
@@ -518,14 +563,42 @@ class Pipeline:
                     summary=summary,
                 )
 
-        await asyncio.to_thread(write)
+        if behind:
+            self._write_behind(write)
+        else:
+            await asyncio.to_thread(write)
+
+    def _write_behind(self, write: Callable[[], None]) -> None:
+        pending = self.storage.pending
+        pending.add()  # before the thread starts: a read from now on waits for this write
+
+        def run() -> None:
+            try:
+                write()
+            finally:
+                pending.done()
+
+        # Handed to a thread now, not when a task first runs: a reader waiting for it (maybe on
+        # this very loop) must not wait for the loop.
+        task = asyncio.get_running_loop().run_in_executor(None, run)
+        self._behind.add(task)
+        task.add_done_callback(self._written_behind)
+
+    def _written_behind(self, task: asyncio.Future[None]) -> None:
+        self._behind.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("could not complete an audit row", error=str(task.exception()))
+
+    async def drain(self) -> None:
+        """Wait for the audit writes still going on behind answers (at shutdown)."""
+        while self._behind:
+            await asyncio.gather(*self._behind, return_exceptions=True)
 
     async def _close_after_error(self, attempt: _Attempt, outcome: AuditOutcome, error: str) -> None:
         """Record a failed attempt: finish its open row, or write one if it failed before the audit began."""
         try:
             if attempt.audit_id is None:
-                attempt.audit_id = await self._audit_begin(attempt)
-                attempt.audit_open = True
+                await self._open_audit(attempt)
             await self._audit_finish(attempt, outcome, error=error)
         except KlepaasError as exc:  # the user already gets the first error; do not hide it behind this one
             log.warning("could not record the failed attempt in the audit log", error=str(exc))

@@ -52,6 +52,8 @@ class Services:
         )
 
     async def close(self) -> None:
+        if self._pipeline is not None:
+            await self._pipeline.drain()  # the audit rows still being completed
         self.clusters.close()
         if self.conversations is not None:
             await self.conversations.close()

@@ -39,6 +39,7 @@ from sqlmodel import Session, col, select
 
 from klepaas.errors import Unavailable
 from klepaas.storage.models import AuditOutcome, AuditRecord, CommandHistory, current_runner, utcnow
+from klepaas.storage.pending import PendingWrites
 
 _MAX_TEXT = 2000
 _MAX_SUMMARY = 500
@@ -190,10 +191,12 @@ _FILLABLE = frozenset({
 
 
 class AuditLog:
-    """Every attempt: `begin` before anything runs, `finish` once the outcome is known."""
+    """Every attempt: `begin` before anything runs, `finish` once the outcome is known. Reads
+    first wait for the process's pending writes (`PendingWrites`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, pending: PendingWrites | None = None) -> None:
         self._engine = engine
+        self._pending = pending or PendingWrites()
         self._insert = insert(_AUDIT).returning(_AUDIT.c.id)
         finished = bindparam("p_finished", type_=DateTime(timezone=True))
         self._finish = (
@@ -288,12 +291,14 @@ class AuditLog:
         return AuditEntry.of(row)
 
     def get(self, audit_id: int) -> AuditEntry | None:
+        self._pending.wait()
         with _session(self._engine) as session:
             row = session.get(AuditRecord, audit_id)
             return AuditEntry.of(row) if row is not None else None
 
     def recent(self, n: int = 20) -> list[AuditEntry]:
         """The newest `n` attempts, newest first."""
+        self._pending.wait()
         with _session(self._engine) as session:
             rows = session.exec(select(AuditRecord).order_by(col(AuditRecord.id).desc()).limit(n)).all()
             return [AuditEntry.of(row) for row in rows]
@@ -314,10 +319,11 @@ class AuditLog:
 
 
 class History:
-    """What ran successfully."""
+    """What ran successfully. Reads first wait for the process's pending writes."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, pending: PendingWrites | None = None) -> None:
         self._engine = engine
+        self._pending = pending or PendingWrites()
         self._insert = insert(_HISTORY).returning(_HISTORY.c.id)
 
     def record(
@@ -354,6 +360,7 @@ class History:
         self, n: int = 20, *, actor_id: str | None = None, channel: str | None = None
     ) -> list[HistoryEntry]:
         """The newest `n` commands that ran, newest first; optionally one person's or one channel's."""
+        self._pending.wait()
         statement = select(CommandHistory)
         if actor_id is not None:
             statement = statement.where(col(CommandHistory.actor_id) == actor_id)

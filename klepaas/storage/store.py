@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from klepaas.storage.engine import make_engine
 from klepaas.storage.migrate import migrate_engine
+from klepaas.storage.pending import PendingWrites
 from klepaas.storage.repositories import AuditLog, History
 
 
@@ -16,6 +17,8 @@ class Storage:
     engine: Engine
     audit: AuditLog
     history: History
+    # Audit and history writes handed to a thread, not yet committed (their readers wait for them).
+    pending: PendingWrites = field(default_factory=PendingWrites)
 
     @classmethod
     def open(cls, database_url: str, *, run_migrations: bool = True) -> Storage:
@@ -23,7 +26,13 @@ class Storage:
         engine = make_engine(database_url)
         if run_migrations:
             migrate_engine(engine)
-        return cls(engine=engine, audit=AuditLog(engine), history=History(engine))
+        pending = PendingWrites()
+        return cls(
+            engine=engine,
+            audit=AuditLog(engine, pending),
+            history=History(engine, pending),
+            pending=pending,
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -235,6 +235,35 @@ async def test_the_audit_row_is_written_before_the_command_runs_and_completed_af
     assert row.finished_at is not None and row.duration_ms is not None
 
 
+async def test_a_read_is_answered_once_its_row_is_written_and_completed_behind_the_answer(
+    make_pipeline: MakePipeline, storage: Storage
+) -> None:
+    pipeline = make_pipeline()
+    outcome = await pipeline.handle(Request(actor=ALICE, text="status nginx"))
+
+    with storage.engine.connect() as connection:  # what is committed now, without waiting
+        begun = connection.exec_driver_sql("SELECT id, command FROM audit_record").all()
+    assert [tuple(row) for row in begun] == [(outcome.audit_id, "status")]
+    row = only_audit_row(storage)  # a reader waits for the completion written behind
+    assert (row.outcome, row.finished_at is not None) == ("success", True)
+    assert [entry.command for entry in storage.history.recent()] == ["status"]
+    await pipeline.drain()
+    assert storage.pending.count == 0
+
+
+async def test_a_read_whose_attempt_cannot_be_recorded_is_not_answered(
+    make_pipeline: MakePipeline, calls: Calls, storage: Storage
+) -> None:
+    with storage.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE audit_record RENAME TO audit_record_away")
+
+    outcome = await make_pipeline().handle(Request(actor=ALICE, text="status nginx"))
+
+    assert (outcome.ok, outcome.result.data.get("error")) == (False, "unavailable")
+    assert "database is not available" in outcome.result.summary
+    assert "status done" not in outcome.result.summary
+
+
 async def test_a_cancelled_request_leaves_its_audit_row_interrupted(
     make_pipeline: MakePipeline, calls: Calls, storage: Storage
 ) -> None:
