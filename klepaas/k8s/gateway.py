@@ -106,6 +106,29 @@ ROLLBACK_SKIPPED_ANNOTATIONS = frozenset(
 )
 # How many names one "did you mean" list call looks at.
 SUGGESTION_SCAN_LIMIT = 2000
+# How many deployments' selectors a cluster's gateways remember (`SelectorMemory`).
+MAX_REMEMBERED_SELECTORS = 4096
+
+
+class SelectorMemory:
+    """The label selectors of the deployments a gateway has read, by namespace and name (the most
+    recent `MAX_REMEMBERED_SELECTORS`). Shared by a cluster's gateways, whoever they act as: a
+    selector only says which pods to ask for; what is answered is up to the API server's RBAC."""
+
+    def __init__(self) -> None:
+        self._selectors: dict[tuple[str, str], str] = {}
+
+    def get(self, namespace: str, name: str) -> str | None:
+        return self._selectors.get((namespace, name))
+
+    def remember(self, deployment: Deployment) -> None:
+        key = (deployment.namespace, deployment.name)
+        if not deployment.label_selector:
+            self._selectors.pop(key, None)
+            return
+        self._selectors[key] = deployment.label_selector
+        if len(self._selectors) > MAX_REMEMBERED_SELECTORS:
+            del self._selectors[next(iter(self._selectors))]
 
 
 class ListOptions(TypedDict, total=False):
@@ -136,6 +159,9 @@ class KubeGateway(Protocol):
         self, namespace: str | None, **options: Unpack[ListOptions]
     ) -> ResourceList[Deployment]: ...
     async def get_deployment(self, namespace: str, name: str) -> Deployment: ...
+    async def get_deployment_pods(
+        self, namespace: str, name: str
+    ) -> tuple[Deployment, ResourceList[Pod]]: ...
     async def list_replicasets(
         self, namespace: str | None, **options: Unpack[ListOptions]
     ) -> ResourceList[ReplicaSet]: ...
@@ -261,6 +287,7 @@ class KubernetesGateway:
         watch_pool: ThreadPoolExecutor | None = None,
         identity: Identity | None = None,
         owns_client: bool = True,
+        selectors: SelectorMemory | None = None,
     ) -> None:
         self._api_client = api_client
         self._settings = settings
@@ -279,6 +306,7 @@ class KubernetesGateway:
             "apps": k8s_client.AppsV1Api(api_client),
             "networking": k8s_client.NetworkingV1Api(api_client),
         }
+        self._selectors = selectors or SelectorMemory()
         self._closed = False
 
     @classmethod
@@ -324,6 +352,7 @@ class KubernetesGateway:
             watch_pool=self._watch_pool,
             identity=identity,
             owns_client=False,
+            selectors=self._selectors,
         )
 
     def close(self) -> None:
@@ -495,7 +524,33 @@ class KubernetesGateway:
         return await self._list(DEPLOYMENTS, namespace, **options)
 
     async def get_deployment(self, namespace: str, name: str) -> Deployment:
-        return await self._get(DEPLOYMENTS, namespace, name)
+        deployment = await self._get(DEPLOYMENTS, namespace, name)
+        self._selectors.remember(deployment)
+        return deployment
+
+    async def get_deployment_pods(self, namespace: str, name: str) -> tuple[Deployment, ResourceList[Pod]]:
+        """A deployment and its pods. The pods are listed by the deployment's selector; once this
+        gateway has seen the deployment, the list goes out alongside the read rather than after
+        it (a selector never changes: apps/v1 makes it immutable). Should the deployment have been
+        replaced by one with another selector, the pods are listed again by the new one."""
+        known = self._selectors.get(namespace, name)
+        if known is None:
+            deployment = await self.get_deployment(namespace, name)
+            return deployment, await self.list_pods(namespace, label_selector=deployment.label_selector)
+        pods = asyncio.ensure_future(self.list_pods(namespace, label_selector=known))
+        try:
+            deployment = await self.get_deployment(namespace, name)
+        except BaseException:
+            pods.cancel()
+            with contextlib.suppress(BaseException):
+                await pods  # its outcome does not matter any more; never leave it unretrieved
+            raise
+        if deployment.label_selector != known:
+            pods.cancel()
+            with contextlib.suppress(BaseException):
+                await pods
+            return deployment, await self.list_pods(namespace, label_selector=deployment.label_selector)
+        return deployment, await pods
 
     async def list_replicasets(
         self, namespace: str | None, **options: Unpack[ListOptions]

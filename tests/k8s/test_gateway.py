@@ -26,7 +26,7 @@ from klepaas.k8s.models import Deployment, WatchEvent
 from klepaas.k8s.sandbox.auth import Rule
 from klepaas.k8s.sandbox.cluster import SandboxCluster
 from klepaas.k8s.sandbox.store import BY_KIND
-from tests.k8s.gateway_helpers import RequestSpy, clusters_for, samples_ready
+from tests.k8s.gateway_helpers import RequestSpy, clusters_for, samples_ready, wait_for
 
 pytestmark = pytest.mark.sandbox(samples=True)
 
@@ -388,3 +388,54 @@ async def test_a_rollback_that_keeps_losing_the_race_is_a_conflict(gateway: Kube
 
     with pytest.raises(Conflict, match="changed by someone else"):
         await gateway.rollback_deployment("default", "nginx", to_replicaset=rs.name)
+
+
+async def test_a_deployment_comes_with_its_pods_and_once_seen_they_are_listed_alongside(
+    gateway: KubernetesGateway, sandbox: SandboxCluster
+) -> None:
+    spy = RequestSpy(gateway)
+    first, first_pods = await gateway.get_deployment_pods("default", "nginx")
+    second, second_pods = await gateway.get_deployment_pods("default", "nginx")
+
+    assert first.label_selector == second.label_selector == "app=nginx"
+    assert sorted(p.name for p in first_pods.items) == sorted(p.name for p in second_pods.items)
+    assert len(second_pods.items) == first.replicas
+    pod_lists = [query["labelSelector"] for _, _, query in spy.paths("/pods")]
+    assert pod_lists == [["app=nginx"], ["app=nginx"]]  # one list each time, never more
+
+
+async def test_a_deployment_replaced_with_another_selector_gets_the_pods_of_the_new_one(
+    gateway: KubernetesGateway, sandbox: SandboxCluster
+) -> None:
+    await gateway.create_deployment("default", _deployment("hello", replicas=2))
+    await wait_for(lambda: len(sandbox.store.list(BY_KIND["Pod"], "default")) >= 2, what="hello's pods")
+    old, _ = await gateway.get_deployment_pods("default", "hello")
+    sandbox.store.delete(BY_KIND["Deployment"], "default", "hello")
+    replacement = _deployment("hello", replicas=1)
+    labels = {"run": "hello-v2"}
+    replacement["spec"] = {**replacement["spec"], "selector": {"matchLabels": labels}}  # type: ignore[dict-item]
+    replacement["spec"]["template"]["metadata"] = {"labels": labels}  # type: ignore[index]
+    await gateway.create_deployment("default", replacement)
+    await wait_for(
+        lambda: any(
+            (p["metadata"].get("labels") or {}).get("run") == "hello-v2"
+            for p in sandbox.store.list(BY_KIND["Pod"], "default")
+        ),
+        what="the replacement's pod",
+    )
+
+    new, pods = await gateway.get_deployment_pods("default", "hello")
+
+    assert (old.label_selector, new.label_selector) == ("app=hello", "run=hello-v2")
+    assert pods.items and all(p.meta.labels.get("run") == "hello-v2" for p in pods.items)
+
+
+async def test_a_deployment_gone_since_it_was_seen_is_not_found(
+    gateway: KubernetesGateway, sandbox: SandboxCluster
+) -> None:
+    await gateway.create_deployment("default", _deployment("hello"))
+    await gateway.get_deployment_pods("default", "hello")  # its selector is known from now on
+    sandbox.store.delete(BY_KIND["Deployment"], "default", "hello")
+
+    with pytest.raises(ResourceNotFound, match='deployment "hello" not found in namespace "default"'):
+        await gateway.get_deployment_pods("default", "hello")

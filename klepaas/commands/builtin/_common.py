@@ -132,6 +132,20 @@ async def get_app(ctx: CommandContext, gw: KubeGateway, namespace: str, name: st
 
 
 async def _add_elsewhere_hint(
+async def get_app_pods(
+    ctx: CommandContext, gw: KubeGateway, namespace: str, name: str
+) -> tuple[Deployment, list[Pod]]:
+    """A deployment by name and its pods (`KubeGateway.get_deployment_pods`); when missing, the
+    error says where else that name exists."""
+    try:
+        deployment, pods = await gw.get_deployment_pods(namespace, name)
+    except ResourceNotFound as exc:
+        if exc.kind == "deployment" and not exc.suggestions:
+            await _add_elsewhere_hint(ctx, gw, exc, namespace, name)
+        raise
+    return deployment, pods.items
+
+
     ctx: CommandContext, gw: KubeGateway, exc: ResourceNotFound, namespace: str, name: str
 ) -> None:
     try:

@@ -17,6 +17,7 @@ from klepaas.commands.builtin._common import (
     cores,
     footer,
     get_app,
+    get_app_pods,
     gib,
     localise_errors,
     one_namespace,
@@ -174,7 +175,7 @@ async def run_status(ctx: CommandContext, args: StatusArgs) -> Result:
     if args.kind == "service":
         return await _describe_service(ctx, gw, ns, args.name, command="status")
     try:
-        deployment = await get_app(ctx, gw, ns, args.name)
+        deployment, pods = await get_app_pods(ctx, gw, ns, args.name)
     except ResourceNotFound as exc:
         if exc.kind != "deployment":
             raise
@@ -183,13 +184,12 @@ async def run_status(ctx: CommandContext, args: StatusArgs) -> Result:
         except NotFound:
             raise exc from None
         return await _pod_status(ctx, gw, pod)
-    return await _app_status(ctx, gw, deployment)
+    return await _app_status(ctx, gw, deployment, pods)
 
 
-async def _app_status(ctx: CommandContext, gw: KubeGateway, d: Deployment) -> Result:
+async def _app_status(ctx: CommandContext, gw: KubeGateway, d: Deployment, pods: list[Pod]) -> Result:
     lang = ctx.lang
-    listed = await gw.list_pods(d.namespace, label_selector=d.label_selector)
-    pods = sorted(listed.items, key=lambda p: (p.ready, p.name))
+    pods = sorted(pods, key=lambda p: (p.ready, p.name))
     health, problems = app_health(d, pods)
     events: list[Event] = []
     if health != "healthy":
@@ -427,7 +427,7 @@ async def run_logs(ctx: CommandContext, args: LogsArgs) -> Result:
     app: str | None = None
     others: list[str] = []
     try:
-        deployment = await get_app(ctx, gw, ns, args.name)
+        deployment, app_pods = await get_app_pods(ctx, gw, ns, args.name)
     except ResourceNotFound as exc:
         if exc.kind != "deployment":
             raise
@@ -437,15 +437,14 @@ async def run_logs(ctx: CommandContext, args: LogsArgs) -> Result:
             raise exc from None
     else:
         app = deployment.name
-        listed = await gw.list_pods(ns, label_selector=deployment.label_selector)
-        chosen = _pick_pod(listed.items)
+        chosen = _pick_pod(app_pods)
         if chosen is None:
             raise UserError(
                 t(lang, "logs.no_pods", name=deployment.name),
                 hint=t(lang, "hint.scale_up", name=deployment.name),
             )
         pod = chosen
-        others = sorted(p.name for p in listed.items if p.name != pod.name)
+        others = sorted(p.name for p in app_pods if p.name != pod.name)
     container = args.container or _default_container(pod, app)
     if args.container and args.container not in [c.name for c in pod.containers]:
         raise UserError(
@@ -668,9 +667,8 @@ async def run_get_deployment(ctx: CommandContext, args: NameArgs) -> Result:
     lang = ctx.lang
     gw = ctx.gateway()
     ns = one_namespace(ctx, args.namespace)
-    d = await get_app(ctx, gw, ns, args.name)
-    pods = await gw.list_pods(ns, label_selector=d.label_selector)
-    health, problems = app_health(d, pods.items)
+    d, pods = await get_app_pods(ctx, gw, ns, args.name)
+    health, problems = app_health(d, pods)
     strategy = d.strategy
     if strategy == "RollingUpdate":
         strategy += f" (maxSurge {d.max_surge or '25%'}, maxUnavailable {d.max_unavailable or '25%'})"
