@@ -501,7 +501,7 @@ class Pipeline:
         """Await `work`, which changes nothing, while the attempt's row is written; return once
         both are done. When the work fails, its error is the one raised (the row is open to record
         it); when the row cannot be written, that error is."""
-        begin = asyncio.ensure_future(self._audit_begin(attempt))
+        begin = self._start_audit_begin(attempt)
         try:
             done = await work
         except BaseException:
@@ -514,7 +514,21 @@ class Pipeline:
         return done
 
     async def _audit_begin(self, attempt: _Attempt) -> int:
-        return await asyncio.to_thread(self._audit_begin_now, attempt)
+        return await self._start_audit_begin(attempt)
+
+    def _start_audit_begin(self, attempt: _Attempt) -> asyncio.Future[int]:
+        """The attempt's row, handed to a storage thread at once and counted as pending until it
+        is written: a read of the audit log made meanwhile (the `audit` command's own) waits for it."""
+        pending = self.storage.pending
+        pending.add()
+
+        def begin() -> int:
+            try:
+                return self._audit_begin_now(attempt)
+            finally:
+                pending.done()
+
+        return asyncio.get_running_loop().run_in_executor(None, begin)
 
     def _audit_begin_now(self, attempt: _Attempt) -> int:
         """The attempt's row: the one begun when the request was accepted, else a new one."""
@@ -543,25 +557,33 @@ class Pipeline:
         approver = approver or (attempt.approval.approver if attempt.approval else None)
         arguments = _arguments(attempt)
 
-        def write() -> None:  # one trip to a storage thread for every row; the audit row's first
-            self.storage.audit.finish(audit_id, outcome=outcome, approver=approver, error=error)
-            if deployment is not None:
-                self.deployments.record(
-                    **deployment, trigger=actor.source, actor_id=actor.id, audit_id=audit_id
+        def write() -> None:  # every row in one trip to a storage thread, in one transaction
+            with self.storage.transaction() as connection:
+                self.storage.audit.complete(
+                    audit_id, outcome=outcome, approver=approver, error=error, connection=connection
                 )
-            if outcome is AuditOutcome.SUCCESS and plan is not None:
-                self.storage.history.record(
-                    actor_id=actor.id,
-                    source=actor.source,
-                    command=plan.command,
-                    arguments=arguments,
-                    audit_id=audit_id,
-                    workspace=actor.workspace,
-                    channel=actor.channel,
-                    namespace=attempt.namespace,
-                    cluster=attempt.cluster,
-                    summary=summary,
-                )
+                if deployment is not None:
+                    self.deployments.record(
+                        **deployment,
+                        trigger=actor.source,
+                        actor_id=actor.id,
+                        audit_id=audit_id,
+                        connection=connection,
+                    )
+                if outcome is AuditOutcome.SUCCESS and plan is not None:
+                    self.storage.history.record(
+                        actor_id=actor.id,
+                        source=actor.source,
+                        command=plan.command,
+                        arguments=arguments,
+                        audit_id=audit_id,
+                        workspace=actor.workspace,
+                        channel=actor.channel,
+                        namespace=attempt.namespace,
+                        cluster=attempt.cluster,
+                        summary=summary,
+                        connection=connection,
+                    )
 
         if behind:
             self._write_behind(write)

@@ -1,9 +1,10 @@
 """Writes this process has handed to a thread and not yet committed.
 
-The pipeline completes a read command's audit row (and its history row) after the answer is on
-its way rather than before (see `klepaas.commands.pipeline`). Readers of those tables in the same
-process wait here first, so that "status nginx" followed at once by "audit" shows the status as
-finished: read-your-writes within the process, at the cost of a counter when nothing is pending.
+The pipeline writes an attempt's audit row while a read runs, and completes a read's row (and
+its history row) after the answer is on its way (see `klepaas.commands.pipeline`). Readers of
+those tables in the same process wait here first, so that "status nginx" followed at once by
+"audit" shows the status as finished, and "audit" shows its own attempt: read-your-writes within
+the process, at the cost of a counter when nothing is pending.
 """
 
 from __future__ import annotations

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Float, Integer, Table, Text, insert
+from sqlalchemy import Column, Connection, DateTime, Engine, Float, Integer, Table, Text, insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from klepaas.errors import Unavailable
 from klepaas.storage.installations import Sealer
 from klepaas.storage.models import utcnow
-from klepaas.storage.repositories import _transaction
+from klepaas.storage.repositories import _joined
 
 
 class RoleGrant(SQLModel, table=True):
@@ -219,6 +219,7 @@ class DeploymentLog:
         commit: str | None = None,
         audit_id: int | None = None,
         summary: str = "",
+        connection: Connection | None = None,
     ) -> int:
         row = {
             "at": utcnow(),
@@ -237,8 +238,8 @@ class DeploymentLog:
             "summary": summary[:500],
         }
         # A Core INSERT ... RETURNING (built once): every change command writes one of these.
-        with _transaction(self._engine) as connection:
-            return int(connection.execute(self._insert, row).scalar_one())
+        with _joined(self._engine, connection) as joined:
+            return int(joined.execute(self._insert, row).scalar_one())
 
     def recent(
         self, n: int = 20, *, app: str | None = None, namespace: str | None = None

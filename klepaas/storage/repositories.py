@@ -72,6 +72,16 @@ def _transaction(engine: Engine) -> Iterator[Connection]:
         raise _unavailable(exc) from exc
 
 
+@contextmanager
+def _joined(engine: Engine, connection: Connection | None) -> Iterator[Connection]:
+    """The caller's transaction when it passes one (`Storage.transaction`), else one of our own."""
+    if connection is not None:
+        yield connection
+        return
+    with _transaction(engine) as own:
+        yield own
+
+
 _AUDIT: Table = AuditRecord.__table__  # type: ignore[attr-defined]
 _HISTORY: Table = CommandHistory.__table__  # type: ignore[attr-defined]
 
@@ -184,6 +194,21 @@ class HistoryEntry:
         )
 
 
+def _finish_params(
+    audit_id: int, outcome: AuditOutcome | str, approver: str | None, error: str | None
+) -> dict[str, Any]:
+    final = AuditOutcome(outcome)
+    if final is AuditOutcome.PENDING:
+        raise ValueError("an attempt is finished with a final outcome, not pending")
+    return {
+        "p_id": audit_id,
+        "p_finished": utcnow(),
+        "p_outcome": final.value,
+        "p_error": _cut(error),
+        "p_approver": approver,
+    }
+
+
 _FILLABLE = frozenset({
     "actor_id", "source", "workspace", "channel", "text", "command", "arguments", "namespace",
     "cluster", "plan_source", "decision", "rule",
@@ -199,7 +224,7 @@ class AuditLog:
         self._pending = pending or PendingWrites()
         self._insert = insert(_AUDIT).returning(_AUDIT.c.id)
         finished = bindparam("p_finished", type_=DateTime(timezone=True))
-        self._finish = (
+        self._complete = (
             update(_AUDIT)
             .where(_AUDIT.c.id == bindparam("p_id"))
             .values(
@@ -209,8 +234,8 @@ class AuditLog:
                 approver=func.coalesce(bindparam("p_approver"), _AUDIT.c.approver),
                 duration_ms=_elapsed_ms(engine.dialect.name, finished),
             )
-            .returning(*_AUDIT.c)
         )
+        self._finish = self._complete.returning(*_AUDIT.c)
 
     def begin(
         self,
@@ -274,21 +299,28 @@ class AuditLog:
         approver: str | None = None,
         error: str | None = None,
     ) -> AuditEntry:
-        outcome = AuditOutcome(outcome)
-        if outcome is AuditOutcome.PENDING:
-            raise ValueError("finish() needs a final outcome, not pending")
-        params = {
-            "p_id": audit_id,
-            "p_finished": utcnow(),
-            "p_outcome": outcome.value,
-            "p_error": _cut(error),
-            "p_approver": approver,
-        }
+        """Record the attempt's outcome; returns the completed row."""
         with _transaction(self._engine) as connection:
-            row = connection.execute(self._finish, params).first()
+            row = connection.execute(self._finish, _finish_params(audit_id, outcome, approver, error)).first()
         if row is None:
             raise KeyError(audit_id)
         return AuditEntry.of(row)
+
+    def complete(
+        self,
+        audit_id: int,
+        *,
+        outcome: AuditOutcome | str,
+        approver: str | None = None,
+        error: str | None = None,
+        connection: Connection | None = None,
+    ) -> None:
+        """`finish` without reading the row back, in the caller's transaction if it passes one:
+        what every request does, with its history and deployment rows."""
+        with _joined(self._engine, connection) as joined:
+            result = joined.execute(self._complete, _finish_params(audit_id, outcome, approver, error))
+        if isinstance(result, CursorResult) and result.rowcount == 0:
+            raise KeyError(audit_id)
 
     def get(self, audit_id: int) -> AuditEntry | None:
         self._pending.wait()
@@ -339,6 +371,7 @@ class History:
         namespace: str | None = None,
         cluster: str | None = None,
         summary: str = "",
+        connection: Connection | None = None,
     ) -> int:
         row = {
             "ran_at": utcnow(),
@@ -353,8 +386,8 @@ class History:
             "cluster": cluster,
             "summary": _cut(summary, _MAX_SUMMARY) or "",
         }
-        with _transaction(self._engine) as connection:
-            return int(connection.execute(self._insert, row).scalar_one())
+        with _joined(self._engine, connection) as joined:
+            return int(joined.execute(self._insert, row).scalar_one())
 
     def recent(
         self, n: int = 20, *, actor_id: str | None = None, channel: str | None = None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from klepaas.storage.engine import make_engine
 from klepaas.storage.migrate import migrate_engine
 from klepaas.storage.pending import PendingWrites
-from klepaas.storage.repositories import AuditLog, History
+from klepaas.storage.repositories import AuditLog, History, _transaction
 
 
 @dataclass
@@ -33,6 +35,13 @@ class Storage:
             history=History(engine, pending),
             pending=pending,
         )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction for several writes (repository methods take it as `connection=`):
+        committed together on leaving, or not at all."""
+        with _transaction(self.engine) as connection:
+            yield connection
 
     def close(self) -> None:
         self.engine.dispose()
