@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -41,8 +42,14 @@ FATAL_WAITING = frozenset(
         "RunContainerError",
     }
 )
-# ErrImagePull is retried by the kubelet; only its back-off means "keeps failing".
+# ErrImagePull is retried by the kubelet; only its back-off means "keeps failing" ...
 FATAL_AT_ONCE = FATAL_WAITING - {"ErrImagePull", "CreateContainerError", "RunContainerError"}
+# ... unless the registry said the image is not there or not ours to pull: retrying changes
+# nothing, and the pod only alternates between ErrImagePull and ImagePullBackOff from then on.
+_IMAGE_MISSING = re.compile(
+    r"\bnot found\b|manifest unknown|name unknown|unauthorized|access denied|insufficient_scope",
+    re.IGNORECASE,
+)
 CRASH_REASONS = frozenset({"CrashLoopBackOff", "OOMKilled", "Error", "ContainerCannotRun"})
 # Each watch stream is reopened at least this often (the server ends it; we resume).
 WATCH_WINDOW_SECONDS = 60
@@ -115,6 +122,8 @@ def pod_problems(pods: list[Pod]) -> list[PodProblem]:
 
 def is_failing(problem: PodProblem, failure_restarts: int) -> bool:
     if problem.reason in FATAL_AT_ONCE:
+        return True
+    if problem.reason == "ErrImagePull" and _IMAGE_MISSING.search(problem.message or ""):
         return True
     return problem.reason in CRASH_REASONS and problem.restarts >= failure_restarts
 

@@ -94,8 +94,9 @@ async def test_an_image_that_cannot_be_pulled_fails_the_rollout(gateway: Kuberne
 
     last = (await _follow(gateway))[-1]
 
-    assert last.failed
-    assert last.failing_pods[0].reason == "ImagePullBackOff"
+    assert last.failed  # at the first pull error: the registry said the image is not there
+    assert last.failing_pods[0].reason == "ErrImagePull"
+    assert "not found" in last.failing_pods[0].message
 
 
 async def test_a_rollout_that_does_not_finish_in_time_times_out(gateway: KubernetesGateway) -> None:
@@ -276,3 +277,25 @@ def test_an_unpullable_image_fails_at_once() -> None:
 
     assert failed
     assert message == "pod api-1 of the new revision: ImagePullBackOff"
+
+
+@pytest.mark.parametrize(
+    ("message", "failed"),
+    [
+        ('failed to resolve reference "ghcr.io/acme/api:9": ghcr.io/acme/api:9: not found', True),
+        ("rpc error: code = Unknown desc = manifest unknown: manifest unknown", True),
+        ("pull access denied for acme/api, repository does not exist or may require 'docker login'", True),
+        ("failed to authorize: failed to fetch anonymous token: 401 Unauthorized", True),
+        ("rpc error: code = Unknown desc = context deadline exceeded", False),
+        ("dial tcp: lookup registry.example.com: i/o timeout", False),
+    ],
+)
+def test_a_pull_error_fails_at_once_only_when_the_registry_says_the_image_is_not_to_be_had(
+    message: str, failed: bool
+) -> None:
+    pods = [_pod({"waiting": {"reason": "ErrImagePull", "message": message}})]
+
+    _, is_failed, _, problems = rollout_state(_deployment(available=2), pods)
+
+    assert is_failed is failed
+    assert [p.reason for p in problems] == ["ErrImagePull"]
