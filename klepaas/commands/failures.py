@@ -1,10 +1,16 @@
-"""KlepaasErrors as Results: the message a person acts on, never a stack trace."""
+"""KlepaasErrors as Results: the message a person acts on, in their language, never a stack trace.
+
+Every error a request meets reaches the person through `error_result`, which says it in the
+request's language (`klepaas.commands.localise`); the audit keeps the error's own English words.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from klepaas.commands.grammar import UsageError
+from klepaas.commands.i18n import t
+from klepaas.commands.localise import error_words
 from klepaas.commands.result import Context, Result, Text
 from klepaas.errors import KlepaasError
 from klepaas.llm.plan import Lang
@@ -15,21 +21,23 @@ def localized(lang: Lang, en: str, ko: str) -> str:
 
 
 def error_result(command: str, error: KlepaasError, lang: Lang = "en") -> Result:
-    """A KlepaasError as a Result: its message as the summary, its hint and suggestions as context."""
+    """A KlepaasError as a Result, in `lang`: its message as the summary, its hint and suggestions
+    as context."""
+    words = error_words(error, lang)
     blocks: list[Any] = []
     if isinstance(error, UsageError):
-        blocks.append(Text(text=f"Usage: `{error.usage}`"))
-    elif error.hint:
-        blocks.append(Context(text=error.hint))
+        blocks.append(Text(text=f"{t(lang, 'word.usage')}: `{error.usage}`"))
+    elif words.hint:
+        blocks.append(Context(text=words.hint))
     suggestions = getattr(error, "suggestions", None)
-    if suggestions and not error.hint:  # a not-found's hint already says "did you mean ..."
-        blocks.append(Context(text=localized(lang, "Did you mean: ", "혹시: ") + ", ".join(suggestions)))
-    data: dict[str, Any] = {"error": error.code, "message": error.message}
-    if error.hint:
-        data["hint"] = error.hint
+    if suggestions and not words.hint:  # a not-found's hint already says "did you mean ..."
+        blocks.append(Context(text=f"{t(lang, 'word.did_you_mean')}: " + ", ".join(suggestions)))
+    data: dict[str, Any] = {"error": error.code, "message": words.message}
+    if words.hint:
+        data["hint"] = words.hint
     if isinstance(error, UsageError):
         data["usage"] = error.usage
-    return Result(command=command, status="error", summary=error.message, blocks=blocks, data=data)
+    return Result(command=command, status="error", summary=words.message, blocks=blocks, data=data)
 
 
 def internal_error_result(command: str, lang: Lang = "en") -> Result:

@@ -419,6 +419,267 @@ _M: dict[str, tuple[str, str]] = {
         "요청량이 없는 파드 {count}개는 계산에서 빠졌습니다.",
     ),
     "cost.partial": ("Only the first {count} pods were counted.", "처음 {count}개 파드만 계산했습니다."),
+    # ---- errors from below the commands, re-worded (klepaas.commands.localise) ----
+    # The English side of each `k8s.*`, `usage.*`, `value.*`, `app.*` and `hint.k8s.*` entry is
+    # exactly what the gateway, the grammar or pydantic says: a message is recognised by it, and
+    # a change there shows up as a failing round-trip test rather than as a wrong translation.
+    "k8s.tls": (
+        "cannot make a secure connection to the cluster{where}",
+        "클러스터{where}에 보안 연결을 만들 수 없습니다",
+    ),
+    "k8s.unauthorized": (
+        "the cluster{where} did not accept our credentials",
+        "클러스터{where}가 인증 정보를 받아들이지 않았습니다",
+    ),
+    "k8s.forbidden_detail": (
+        "not allowed to {verb} {what}: {detail}",
+        "{what} {verb} 권한이 없습니다 (클러스터 응답: {detail})",
+    ),
+    "k8s.forbidden": ("not allowed to {verb} {what}", "{what} {verb} 권한이 없습니다"),
+    "k8s.not_found_detail": (
+        "{what} not found: {detail}",
+        "{what}을(를) 찾을 수 없습니다 (클러스터 응답: {detail})",
+    ),
+    "k8s.not_found": ("{what} not found", "{what}을(를) 찾을 수 없습니다"),
+    "k8s.already_exists": ("{what} already exists", "{what}이(가) 이미 있습니다"),
+    "k8s.conflict": (
+        "{what} was changed by someone else at the same time",
+        "{what}을(를) 다른 사람이 동시에 변경했습니다",
+    ),
+    "k8s.expired_detail": (
+        "the list or watch of {what} is too old to continue: {detail}",
+        "{what} 목록·감시가 너무 오래되어 이어갈 수 없습니다 (클러스터 응답: {detail})",
+    ),
+    "k8s.expired": (
+        "the list or watch of {what} is too old to continue",
+        "{what} 목록·감시가 너무 오래되어 이어갈 수 없습니다",
+    ),
+    "k8s.watch_expired": (
+        "the watch of {what} is too old to resume",
+        "{what} 감시가 너무 오래되어 다시 이어갈 수 없습니다",
+    ),
+    "k8s.invalid": (
+        "the cluster refused to {verb} {what}: {detail}",
+        "클러스터가 {what} {verb} 요청을 거부했습니다: {detail}",
+    ),
+    "k8s.rate_limited": (
+        "the cluster{where} is rate-limiting us",
+        "클러스터{where}에 요청이 너무 많아 잠시 거절되고 있습니다",
+    ),
+    "k8s.gateway_timeout": (
+        "the cluster{where} timed out while trying to {verb} {what}",
+        "클러스터{where}가 {what} {verb} 중에 시간 초과되었습니다",
+    ),
+    "k8s.failed_detail": (
+        "the cluster{where} failed to {verb} {what} (HTTP {code}): {detail}",
+        "클러스터{where}가 {what} {verb}에 실패했습니다 (HTTP {code}, 클러스터 응답: {detail})",
+    ),
+    "k8s.failed": (
+        "the cluster{where} failed to {verb} {what} (HTTP {code})",
+        "클러스터{where}가 {what} {verb}에 실패했습니다 (HTTP {code})",
+    ),
+    "k8s.unexpected_detail": (
+        "unexpected answer from the cluster{where} (HTTP {code}): {detail}",
+        "클러스터{where}가 예상하지 못한 응답을 보냈습니다 (HTTP {code}, 클러스터 응답: {detail})",
+    ),
+    "k8s.unexpected": (
+        "unexpected answer from the cluster{where} (HTTP {code})",
+        "클러스터{where}가 예상하지 못한 응답을 보냈습니다 (HTTP {code})",
+    ),
+    "k8s.config": (
+        "cannot load the Kubernetes configuration{where}: {detail}",
+        "쿠버네티스 설정{where}을(를) 불러올 수 없습니다: {detail}",
+    ),
+    "k8s.resolve": (
+        "cannot resolve the cluster{where}'s address",
+        "클러스터{where}의 주소를 찾을 수 없습니다",
+    ),
+    "k8s.refused": (
+        "cannot connect to the cluster{where}: connection refused",
+        "클러스터{where}에 연결할 수 없습니다: 연결이 거부되었습니다",
+    ),
+    "k8s.connect": ("cannot connect to the cluster{where}", "클러스터{where}에 연결할 수 없습니다"),
+    "k8s.connect_timeout_in": (
+        "could not connect to the cluster{where} within {seconds}s",
+        "클러스터{where}에 {seconds}초 안에 연결하지 못했습니다",
+    ),
+    "k8s.connect_timeout": (
+        "could not connect to the cluster{where}",
+        "클러스터{where}에 연결하지 못했습니다",
+    ),
+    "k8s.no_answer_in": (
+        "the cluster{where} did not answer within {seconds}s",
+        "클러스터{where}가 {seconds}초 안에 응답하지 않았습니다",
+    ),
+    "k8s.no_answer": ("the cluster{where} did not answer", "클러스터{where}가 응답하지 않았습니다"),
+    "k8s.lost": ("lost the connection to the cluster{where}", "클러스터{where}와의 연결이 끊어졌습니다"),
+    "k8s.cannot_talk": (
+        "cannot talk to the cluster{where} ({detail})",
+        "클러스터{where}와 통신할 수 없습니다 ({detail})",
+    ),
+    "k8s.unknown_cluster": ('unknown cluster "{name}"', '알 수 없는 클러스터 "{name}"'),
+    "k8s.no_config": ("no Kubernetes configuration found", "쿠버네티스 설정을 찾을 수 없습니다"),
+    "k8s.no_context": ("the kubeconfig has no current context", "kubeconfig에 현재 컨텍스트가 없습니다"),
+    "k8s.connections_closed": ("the cluster connections are closed", "클러스터 연결이 닫혀 있습니다"),
+    "k8s.deleted_during_rollout": (
+        'deployment "{name}" was deleted during the rollout',
+        '배포 도중 디플로이먼트 "{name}"이(가) 삭제되었습니다',
+    ),
+    "hint.k8s.certificate": (
+        "check the cluster's certificate in the kubeconfig",
+        "kubeconfig에 있는 클러스터 인증서를 확인하세요",
+    ),
+    "hint.k8s.credentials": (
+        "the kubeconfig token or certificate may have expired",
+        "kubeconfig의 토큰이나 인증서가 만료되었을 수 있습니다",
+    ),
+    "hint.k8s.try_again": ("try again", "다시 시도해 주세요"),
+    "hint.k8s.try_again_in": ("try again in {seconds}s", "{seconds}초 뒤에 다시 시도해 주세요"),
+    "hint.k8s.server_url": ("check the server URL in the kubeconfig", "kubeconfig의 서버 주소를 확인하세요"),
+    "hint.k8s.server_running": (
+        "is the API server running and the kubeconfig pointing at it?",
+        "API 서버가 실행 중인지, kubeconfig가 그 서버를 가리키는지 확인하세요",
+    ),
+    "hint.k8s.known_clusters": ("known clusters: {names}", "알려진 클러스터: {names}"),
+    "hint.k8s.set_kubeconfig": (
+        "set KUBECONFIG to a kubeconfig file, or run inside a cluster",
+        "KUBECONFIG에 kubeconfig 파일을 지정하거나 클러스터 안에서 실행하세요",
+    ),
+    "hint.k8s.set_context": (
+        "set KLEPAAS_KUBE_CONTEXT to one of: {names}",
+        "KLEPAAS_KUBE_CONTEXT를 다음 중 하나로 지정하세요: {names}",
+    ),
+    "hint.help": ("type `help` for the commands", "`help`로 명령 목록을 볼 수 있습니다"),
+    "hint.approval_elsewhere": (
+        "ask where approvals can be given (Slack, or the console with confirmation)",
+        "승인을 받을 수 있는 곳(Slack, 또는 확인을 묻는 콘솔)에서 요청하세요",
+    ),
+    "app.unknown_command": ("Unknown command: {name}", "알 수 없는 명령: {name}"),
+    # ---- usage errors: the grammar's problems, then pydantic's and our validators' ----
+    "usage.unreadable": ("could not read the command: {detail}", "명령을 읽을 수 없습니다: {detail}"),
+    "usage.cluster_name": (
+        "--cluster needs a cluster (kubeconfig context) name",
+        "--cluster 다음에 클러스터(kubeconfig 컨텍스트) 이름이 필요합니다",
+    ),
+    "usage.one_namespace": (
+        "{command} works on one namespace; all namespaces ('*' / -n all) is for list commands",
+        "{command} 명령은 네임스페이스 하나에서만 동작합니다. 전체 네임스페이스('*' / -n all)는 "
+        "목록 명령에만 쓸 수 있습니다",
+    ),
+    "usage.unexpected": ("unexpected {token}", "예상하지 못한 입력: {token}"),
+    "usage.unknown_option": ("unknown option {option}", "알 수 없는 옵션: {option}"),
+    "usage.needs_value": ("{option} needs a value", "{option} 다음에 값이 필요합니다"),
+    "usage.twice": ("{field} is given twice", "{field}이(가) 두 번 주어졌습니다"),
+    "usage.missing": ("{field} is missing", "{field}이(가) 빠졌습니다"),
+    "usage.unknown_argument": ("unknown argument {field}", "알 수 없는 인자: {field}"),
+    "usage.invalid": ("invalid arguments", "인자가 올바르지 않습니다"),
+    "usage.field": ("{field}: {detail}", "{field}: {detail}"),
+    "value.ge": ("Input should be greater than or equal to {limit}", "{limit} 이상이어야 합니다"),
+    "value.le": ("Input should be less than or equal to {limit}", "{limit} 이하여야 합니다"),
+    "value.gt": ("Input should be greater than {limit}", "{limit}보다 커야 합니다"),
+    "value.lt": ("Input should be less than {limit}", "{limit}보다 작아야 합니다"),
+    "value.int": (
+        "Input should be a valid integer, unable to parse string as an integer",
+        "정수여야 합니다",
+    ),
+    "value.int_fraction": (
+        "Input should be a valid integer, got a number with a fractional part",
+        "소수가 아닌 정수여야 합니다",
+    ),
+    "value.bool": (
+        "Input should be a valid boolean, unable to interpret input",
+        "참/거짓(true/false) 값이어야 합니다",
+    ),
+    "value.str_max": ("String should have at most {limit} characters", "{limit}자 이하여야 합니다"),
+    "value.str_min": ("String should have at least {limit} characters", "{limit}자 이상이어야 합니다"),
+    "value.str_min_one": ("String should have at least 1 character", "비어 있으면 안 됩니다"),
+    "value.choice": ("Input should be {choices}", "다음 중 하나여야 합니다: {choices}"),
+    "value.name": (
+        '"{value}" is not a valid name: use lower-case letters, digits, "-" and ".", '
+        "starting and ending with a letter or digit",
+        '"{value}"은(는) 쓸 수 없는 이름입니다: 소문자, 숫자, "-", "."만 쓰고 '
+        "문자나 숫자로 시작하고 끝나야 합니다",
+    ),
+    "value.label": (
+        '"{value}" is not a valid name: use at most 63 lower-case letters, digits and "-", '
+        "starting and ending with a letter or digit",
+        '"{value}"은(는) 쓸 수 없는 이름입니다: 소문자, 숫자, "-"로 63자 이하, '
+        "문자나 숫자로 시작하고 끝나야 합니다",
+    ),
+    "value.image": (
+        '"{value}" is not a valid image reference (e.g. nginx:1.27 or ghcr.io/acme/api:v2)',
+        '"{value}"은(는) 올바른 이미지가 아닙니다 (예: nginx:1.27, ghcr.io/acme/api:v2)',
+    ),
+    "value.repo": (
+        '"{value}" is not a repository name like owner/name',
+        '"{value}"은(는) owner/name 형식의 저장소 이름이 아닙니다',
+    ),
+    "value.ref": (
+        '"{value}" is not a valid git ref (branch, tag or commit)',
+        '"{value}"은(는) 올바른 git ref(브랜치, 태그, 커밋)가 아닙니다',
+    ),
+    "value.commit": (
+        '"{value}" is not a commit id (7 to 40 hexadecimal characters)',
+        '"{value}"은(는) 커밋 ID(16진수 7~40자)가 아닙니다',
+    ),
+    "value.rollback_one_of": (
+        "give only one of revision, steps_back, commit (got {given})",
+        "revision, steps_back, commit 중 하나만 지정하세요 (받은 것: {given})",
+    ),
+    "value.deploy_what": (
+        "give an image (e.g. nginx:1.27), or a repo and ref",
+        "이미지(예: nginx:1.27)나 저장소와 ref를 지정하세요",
+    ),
+    "value.deploy_not_both": ("give either an image or a ref, not both", "이미지와 ref 중 하나만 지정하세요"),
+    "value.deploy_name": ("name the app to deploy", "배포할 앱 이름을 지정하세요"),
+    # ---- what is left: the error's own words after a sentence in the user's language ----
+    "fallback.error": ("{detail}", "요청을 처리하지 못했습니다: {detail}"),
+    "fallback.user_error": ("{detail}", "요청을 처리할 수 없습니다: {detail}"),
+    "fallback.usage": ("{detail}", "명령 형식이 맞지 않습니다: {detail}"),
+    "fallback.config_error": ("{detail}", "설정 문제로 처리할 수 없습니다: {detail}"),
+    "fallback.not_found": ("{detail}", "찾을 수 없습니다: {detail}"),
+    "fallback.already_exists": ("{detail}", "이미 있습니다: {detail}"),
+    "fallback.forbidden": ("{detail}", "권한이 없습니다: {detail}"),
+    "fallback.unauthorized": ("{detail}", "인증에 실패했습니다: {detail}"),
+    "fallback.conflict": ("{detail}", "다른 변경과 충돌했습니다: {detail}"),
+    "fallback.expired": ("{detail}", "정보가 너무 오래되었습니다: {detail}"),
+    "fallback.invalid": ("{detail}", "요청이 거부되었습니다: {detail}"),
+    "fallback.unavailable": ("{detail}", "지금은 연결할 수 없습니다: {detail}"),
+    "fallback.rate_limited": ("{detail}", "요청이 너무 많아 잠시 거절되었습니다: {detail}"),
+    "fallback.timed_out": ("{detail}", "시간이 초과되었습니다: {detail}"),
+    "fallback.hint": ("{detail}", "참고: {detail}"),
+    "word.usage": ("Usage", "사용법"),
+    "word.did_you_mean": ("Did you mean", "혹시"),
+    # ---- verbs the gateway names, as they read after "{what}" in Korean ----
+    "verb.get": ("get", "조회"),
+    "verb.list": ("list", "목록 조회"),
+    "verb.watch": ("watch", "감시"),
+    "verb.create": ("create", "생성"),
+    "verb.update": ("update", "수정"),
+    "verb.patch": ("patch", "변경"),
+    "verb.delete": ("delete", "삭제"),
+    "verb.scale": ("scale", "스케일 조정"),
+    "verb.roll back": ("roll back", "롤백"),
+    "verb.read the logs of": ("read the logs of", "로그 조회"),
+    "what.resource": ("the resource", "리소스"),
+    "what.one_in": (
+        '{kind} "{name}" in namespace "{namespace}"',
+        '"{namespace}" 네임스페이스의 {kind} "{name}"',
+    ),
+    "what.one": ('{kind} "{name}"', '{kind} "{name}"'),
+    "what.all_in": ('{kind}s in namespace "{namespace}"', '"{namespace}" 네임스페이스의 {kind}'),
+    "what.all": ("{kind}s", "{kind}"),
+    # ---- the console's confirmation prompt ----
+    "console.preview": ("Preview (dry run):", "미리보기 (시험 실행):"),
+    "console.confirm": ("{action}? [y/N] ", "{action}할까요? [y/N] "),
+    "console.no_terminal": (
+        "declined: no terminal to ask on; pass --yes to confirm",
+        "거절함: 물어볼 터미널이 없습니다. 확인 없이 실행하려면 --yes를 주세요",
+    ),
+    "console.follow_failed": (
+        "✗ could not follow the rollout: {error}",
+        "✗ 배포 진행 상황을 따라가지 못했습니다: {error}",
+    ),
     # ---- help ----
     "help.title": ("What I can do", "사용할 수 있는 명령"),
     "help.admin": ("Administration (typed as shown)", "관리 (표시된 대로 입력)"),

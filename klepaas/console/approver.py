@@ -1,4 +1,5 @@
-"""The console's approval: a confirmation prompt that names the action. `--yes` answers it."""
+"""The console's approval: a confirmation prompt that names the action, in the language of the
+request (Korean for a Korean request). `--yes` answers it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from rich.text import Text
 
 from klepaas.commands.context import Actor
 from klepaas.commands.describe import describe_action
+from klepaas.commands.i18n import t
 from klepaas.commands.registry import Args, CommandSpec
 from klepaas.commands.result import Result
 from klepaas.console.render import render_result
+from klepaas.llm.plan import Lang
+from klepaas.llm.rules.lang import detect_lang
 
 _YES = frozenset({"y", "yes", "예", "네", "응", "ㅇ"})
 
@@ -34,6 +38,13 @@ class ConsoleApprover:
         self.interactive = interactive
         self._ask = ask or (lambda prompt: console.input(Text(prompt)))
         self.asked: list[str] = []  # the questions put, for transcripts and tests
+        # The language of the request being confirmed: set by the front door (`speaking_for`).
+        self.lang: Lang = "en"
+
+    def speaking_for(self, text: str, lang: Lang | None = None) -> None:
+        """Ask about the next request in its language: the one given, else the one its text is in
+        (how the planner tells: any Hangul is Korean)."""
+        self.lang = lang or detect_lang(text)
 
     @property
     def answers_at_once(self) -> bool:
@@ -41,19 +52,17 @@ class ConsoleApprover:
         return self.assume_yes
 
     async def confirm(self, actor: Actor, spec: CommandSpec[Any], args: Args, preview: Result | None) -> bool:
+        lang = self.lang
         if preview is not None:
-            self.console.print(Text("Preview (dry run):", style="bold"))
+            self.console.print(Text(t(lang, "console.preview"), style="bold"))
             render_result(preview, self.console)
-        question = f"{describe_action(spec, args)}? [y/N] "
+        question = t(lang, "console.confirm", action=describe_action(spec, args, lang))
         self.asked.append(question.strip())
         if self.assume_yes:
             self.console.print(Text(question) + Text("y (--yes)", style="dim"))
             return True
         if not self.interactive:
-            self.console.print(
-                Text(question)
-                + Text("declined: no terminal to ask on; pass --yes to confirm", style="yellow")
-            )
+            self.console.print(Text(question) + Text(t(lang, "console.no_terminal"), style="yellow"))
             return False
         try:
             answer = await asyncio.to_thread(self._ask, question)

@@ -44,13 +44,17 @@ async def run_chat(
     try:
         pipeline = services.pipeline()
         approver = ConsoleApprover(console, assume_yes=assume_yes, interactive=interactive)
+        approver.speaking_for(text)
         actor = Actor(id=user, source="console", name=user, channel=channel)
         outcome = await pipeline.handle(Request(actor=actor, text=text, cluster=cluster), approver)
         if as_json:
             print_json(outcome.to_json())
         else:
             render_outcome(outcome, console)
-            if outcome.rollout is not None and not await follow_rollout(pipeline, outcome.rollout, console):
+            lang = outcome.plan.lang if outcome.plan is not None else "en"
+            if outcome.rollout is not None and not await follow_rollout(
+                pipeline, outcome.rollout, console, lang
+            ):
                 return EXIT_ERROR
         return exit_code(outcome)
     finally:

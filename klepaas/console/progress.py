@@ -8,8 +8,11 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from klepaas.commands.i18n import t
+from klepaas.commands.localise import error_words
 from klepaas.commands.pipeline import Pipeline, RolloutTarget
 from klepaas.errors import KlepaasError
+from klepaas.llm.plan import Lang
 
 if TYPE_CHECKING:
     from klepaas.k8s.rollout import RolloutSnapshot
@@ -39,8 +42,11 @@ def snapshot_line(snapshot: RolloutSnapshot) -> Text:
     return line
 
 
-async def follow_rollout(pipeline: Pipeline, target: RolloutTarget, console: Console) -> bool:
-    """Show the rollout until it finishes; True when it completed."""
+async def follow_rollout(
+    pipeline: Pipeline, target: RolloutTarget, console: Console, lang: Lang = "en"
+) -> bool:
+    """Show the rollout until it finishes; True when it completed. Why it could not be followed
+    is said in `lang`."""
     last: RolloutSnapshot | None = None
     try:
         if console.is_terminal:
@@ -58,6 +64,8 @@ async def follow_rollout(pipeline: Pipeline, target: RolloutTarget, console: Con
                 console.print(snapshot_line(snapshot))
                 last = snapshot
     except KlepaasError as exc:  # the command itself succeeded; say why we stopped watching
-        console.print(Text(f"✗ could not follow the rollout: {exc}", style="red"))
+        words = error_words(exc, lang)
+        said = f"{words.message} — {words.hint}" if words.hint else words.message
+        console.print(Text(t(lang, "console.follow_failed", error=said), style="red"))
         return False
     return last is not None and last.done

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from klepaas.commands.context import Actor
 from klepaas.commands.pipeline import Approver, Outcome, Pipeline, Request
+from klepaas.console.approver import ConsoleApprover
 from klepaas.console.progress import follow_rollout
 from klepaas.console.render import render_outcome
 from klepaas.llm.plan import Lang
@@ -44,11 +45,14 @@ class ConsoleSession:
         request = Request(
             actor=self.actor, text=text, cluster=self.cluster, lang=self.lang, conversation=self.conversation
         )
+        if isinstance(self.approver, ConsoleApprover):
+            self.approver.speaking_for(text, self.lang)
         outcome = await self.pipeline.handle(request, self.approver)
         render_outcome(outcome, self.console, verbose=self.verbose)
         self.last_ok = outcome.ok
         if outcome.rollout is not None and self.follow_rollouts:
-            self.last_ok = await follow_rollout(self.pipeline, outcome.rollout, self.console)
+            lang = outcome.plan.lang if outcome.plan is not None else "en"
+            self.last_ok = await follow_rollout(self.pipeline, outcome.rollout, self.console, lang)
         if not self.last_ok:
             self.errors += 1
         return outcome

@@ -5,6 +5,7 @@ The real slack_sdk / slack_bolt talk to it through `base_url` (the bot's `SLACK_
 - `apps.connections.open` (app token) returns this server's own `ws://` URL; the socket sends
   `hello`, answers pings, pushes `slash_commands`, `events_api` and `interactive` envelopes and
   records every ack with its latency; it can drop the socket or ask for a refresh (`disconnect`).
+- `users.info` (with `include_locale`, the locale set in `user_locales`),
 - `auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.publish`,
   `views.open` (trigger ids valid once, for 3 s), `files.getUploadURLExternal`, the upload URL,
   `files.completeUploadExternal` and every `response_url` record what the bot sent.
@@ -119,6 +120,8 @@ class FakeSlack:
         # Other workspaces the app is installed in: their bot token -> team id. Web API calls with
         # such a token are accepted and `auth.test` names that team.
         self.team_tokens: dict[str, str] = {}
+        # users.info: a user's Slack locale ("ko-KR"), told only when asked with include_locale.
+        self.user_locales: dict[str, str] = {}
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -545,6 +548,15 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_arguments"}
         self.ephemerals.append({**args, "blocks": _json_arg(args.get("blocks")) or []})
         return {"ok": True, "message_ts": self.new_ts()}
+
+    def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = args.get("user")
+        if not user:
+            return {"ok": False, "error": "user_not_found"}
+        info: dict[str, Any] = {"id": user, "team_id": TEAM_ID, "name": str(user).lower()}
+        if str(args.get("include_locale", "")).lower() in ("1", "true") and user in self.user_locales:
+            info["locale"] = self.user_locales[user]
+        return {"ok": True, "user": info}
 
     def _m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         view = _json_arg(args.get("view"))

@@ -11,7 +11,8 @@ from typing import Any, Protocol, TypeVar
 
 from klepaas.commands.arg_types import ALL_NAMESPACES
 from klepaas.commands.context import CommandContext
-from klepaas.commands.i18n import kind_label, t
+from klepaas.commands.i18n import t
+from klepaas.commands.localise import localised_not_found
 from klepaas.commands.registry import Args
 from klepaas.commands.result import Button, Context, Result
 from klepaas.errors import Forbidden, NotFound, UserError
@@ -131,7 +132,6 @@ async def get_app(ctx: CommandContext, gw: KubeGateway, namespace: str, name: st
         raise
 
 
-async def _add_elsewhere_hint(
 async def get_app_pods(
     ctx: CommandContext, gw: KubeGateway, namespace: str, name: str
 ) -> tuple[Deployment, list[Pod]]:
@@ -146,6 +146,7 @@ async def get_app_pods(
     return deployment, pods.items
 
 
+async def _add_elsewhere_hint(
     ctx: CommandContext, gw: KubeGateway, exc: ResourceNotFound, namespace: str, name: str
 ) -> None:
     try:
@@ -298,7 +299,8 @@ def rollout_data(gw: KubeGateway, namespace: str, name: str) -> dict[str, str]:
 def localise_errors(
     fn: Callable[[CommandContext, A], Awaitable[Result]],
 ) -> Callable[[CommandContext, A], Awaitable[Result]]:
-    """Re-word a not-found error in the user's language (the gateway speaks English)."""
+    """Re-word a not-found error in the user's language (the gateway speaks English). Every other
+    error is re-worded where the pipeline turns it into a Result (`klepaas.commands.failures`)."""
 
     @functools.wraps(fn)
     async def wrapper(ctx: CommandContext, args: A) -> Result:
@@ -310,18 +312,3 @@ def localise_errors(
             raise localised_not_found(exc, ctx.lang) from exc
 
     return wrapper
-
-
-def localised_not_found(exc: ResourceNotFound, lang: Lang) -> ResourceNotFound:
-    error = ResourceNotFound(exc.kind, exc.name, exc.namespace, suggestions=list(exc.suggestions))
-    kind = kind_label(lang, exc.kind)
-    if exc.namespace:
-        error.message = t(lang, "err.not_found_in", kind=kind, name=exc.name, namespace=exc.namespace)
-    else:
-        error.message = t(lang, "err.not_found", kind=kind, name=exc.name)
-    if exc.suggestions:
-        error.hint = t(lang, "hint.did_you_mean", names=", ".join(f'"{s}"' for s in exc.suggestions[:3]))
-    elif exc.hint:
-        error.hint = exc.hint
-    error.args = (error.message,)
-    return error

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from klepaas.handlers.slack import flow
+from klepaas.handlers.slack import flow, home
 from klepaas.handlers.slack.dedup import delivery_key
 from klepaas.handlers.slack.deps import SlackDeps
 from klepaas.handlers.slack.intake import Intake
@@ -59,4 +59,4 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             return
         user = event["user"]
         where = Where(channel=event.get("channel") or user, user=user, workspace=_team(body))
-        deps.spawn(flow.publish_home(deps, user, "en"), where, name="app home")
+        deps.spawn(home.publish_home(deps, user), where, name="app home")

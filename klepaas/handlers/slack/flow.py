@@ -6,16 +6,15 @@ ephemeral message through the one guard in `tasks.py`.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
 from klepaas.commands.context import Actor
+from klepaas.commands.i18n import t
 from klepaas.commands.pipeline import ApprovalAnswer, Outcome, Request
-from klepaas.commands.policy import RolePolicy
 from klepaas.commands.result import Context, Result
 from klepaas.handlers.slack.approvals import SlackApprover, approve_clicked, deny_clicked, show_decision
-from klepaas.handlers.slack.blocks import build_message, build_view
+from klepaas.handlers.slack.blocks import build_message
 from klepaas.handlers.slack.channels import resolve_channel_names
 from klepaas.handlers.slack.deps import SlackDeps
 from klepaas.handlers.slack.intake import Intake
@@ -23,10 +22,7 @@ from klepaas.handlers.slack.replies import Where
 from klepaas.handlers.slack.rollouts import follow_rollout, parse_rollback_value, rollback_value
 from klepaas.handlers.slack.translate import actor, is_help, text_request
 from klepaas.llm.plan import CommandInfo, Lang
-from klepaas.storage import AuditEntry
 from klepaas.storage.approvals import ApprovalEntry
-
-RECENT_ON_HOME = 15
 
 
 def reply_lang(outcome: Outcome, fallback: Lang) -> Lang:
@@ -39,10 +35,10 @@ def reply_lang(outcome: Outcome, fallback: Lang) -> Lang:
     return fallback
 
 
-def error_hint(result: Result) -> str | None:
+def error_hint(result: Result, lang: Lang = "en") -> str | None:
     data = result.data
     if data.get("usage"):
-        return f"usage: `{data['usage']}`"
+        return f"{t(lang, 'word.usage').lower()}: `{data['usage']}`"
     if data.get("hint"):
         return str(data["hint"])
     notes = [block.text for block in result.blocks if isinstance(block, Context)]
@@ -115,7 +111,7 @@ async def report(
 ) -> None:
     result = outcome.result
     if result.status == "error":
-        await deps.replier.error(where, result.summary, error_hint(result))
+        await deps.replier.error(where, result.summary, error_hint(result, where.lang))
         return
     if result.private:  # a secret (a new token): only the person who asked sees it
         message = build_message("result", result=result, asked_by=asked_by, asked=asked, lang=where.lang)
@@ -218,47 +214,6 @@ async def expire_forever(deps: SlackDeps) -> None:
             )
             deps.spawn(show_decision(deps.replier, entry), where, name=f"expire {entry.id}")
         await deps.book.sleep_until_next_expiry()
-
-
-async def publish_home(deps: SlackDeps, user: str, lang: Lang) -> None:
-    entries = await _recent(deps)
-    recent = [
-        {
-            "at": e.started_at.timestamp(),
-            "at_text": e.started_at.strftime("%Y-%m-%d %H:%M UTC"),
-            "actor": e.actor_id,
-            "command": e.command or "-",
-            "summary": _entry_summary(e),
-            "outcome": e.outcome,
-        }
-        for e in entries[:RECENT_ON_HOME]
-    ]
-    person = deps.services.policy.person(user) if isinstance(deps.services.policy, RolePolicy) else None
-    view = build_view(
-        "app_home",
-        user=user,
-        roles=list(person.roles) if person else [],
-        scopes=sorted(scope.value for scope in person.scopes) if person else [],
-        recent=recent,
-        recent_more=0,
-        commands=command_list(deps),
-        lang=lang,
-    )
-    await deps.replier.client.views_publish(user_id=user, view=view)
-
-
-async def _recent(deps: SlackDeps) -> list[AuditEntry]:
-    return await asyncio.to_thread(deps.services.storage.audit.recent, RECENT_ON_HOME)
-
-
-def _entry_summary(entry: AuditEntry) -> str:
-    args = entry.arguments or {}
-    parts = [str(args["name"])] if "name" in args else []
-    if entry.namespace:
-        parts.append(f"-n {entry.namespace}")
-    if entry.error:
-        parts.append(f"— {entry.error}")
-    return " ".join(parts)
 
 
 def _lang(value: str) -> Lang:
