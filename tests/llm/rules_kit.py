@@ -36,7 +36,11 @@ from klepaas.commands.arg_types import (
 from klepaas.llm.plan import Clarify, CommandInfo, Plan, PlanningContext
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
-HELDOUT = "heldout.yaml"
+HELDOUT_PREFIX = "heldout"  # heldout.yaml, heldout_3.yaml …: batches written before tuning
+
+
+def is_heldout(file: str) -> bool:
+    return file.startswith(HELDOUT_PREFIX)
 
 
 class _Args(BaseModel):
@@ -201,8 +205,8 @@ def _context(raw: dict[str, Any] | None) -> PlanningContext:
 def load_corpus(include_heldout: bool = False, only_heldout: bool = False) -> list[Case]:
     cases: list[Case] = []
     for path in sorted(CORPUS_DIR.glob("*.yaml")):
-        is_heldout = path.name == HELDOUT
-        if (only_heldout and not is_heldout) or (is_heldout and not (include_heldout or only_heldout)):
+        heldout = is_heldout(path.name)
+        if (only_heldout and not heldout) or (heldout and not (include_heldout or only_heldout)):
             continue
         for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             cases.append(

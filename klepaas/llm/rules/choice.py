@@ -52,7 +52,9 @@ def choose(sig: Signals, ents: Entities, has_name: bool, known: set[str]) -> Cho
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0] in WEAK))
     top, top_score = ranked[0] if ranked else (None, 0.0)
 
-    if sig.has("stop") and max(sig.get("restart"), sig.get("scale")) < 3:
+    # "0개로 내려줘", "bring it down to 2": a target count makes "down"/내려 a scale, not a stop
+    target = ents.replicas is not None and ents.replicas_absolute
+    if sig.has("stop") and max(sig.get("restart"), sig.get("scale")) < 3 and not target:
         return Choice("stop")
     if sig.has("smalltalk") and not has_name and top_score < 3:
         return Choice("smalltalk")

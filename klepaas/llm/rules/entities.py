@@ -92,11 +92,15 @@ class Entities:
     revision: int | None = None
     steps_back: int | None = None
     lines: int | None = None
+    lines_more: bool = False  # "50줄 더", "50 more lines": more than the last time, not a total
     replicas: int | None = None
     replicas_absolute: bool = False  # "3개로", "to 3", "replicas=3" (a target), not "3개 더" (a change)
     relative: bool = False  # "한 대 더", "two more pods", "add 2 replicas": a change, not a target
     count_question: bool = False  # "몇 개", "how many": asks for a count, never sets one
     since: str | None = None  # "최근 6시간", "last 30m" → "6h", "30m"
+    # "3일 전", "yesterday", "2 hours ago": a moment in the past. No command takes one; a rollback
+    # to "the version of 3 days ago" is not the previous revision, so it is asked about.
+    point_in_time: bool = False
     metric: str | None = None  # cpu, memory, requests, restarts
     bare_numbers: list[int] = field(default_factory=list)
     previous: bool = False
@@ -139,6 +143,12 @@ def _kind_name(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     return True
 
 
+# "release/1.4", "feature/login": branch names, not owner/repo.
+_REF_PREFIXES = frozenset({"release", "releases", "hotfix", "feature", "feat", "fix", "bugfix", "refs"})
+
+_NOT_REFS = frozenset({"of", "to", "from", "in", "on", "at", "for", "the", "a", "an", "and", "with", "into",
+                       "called", "named", "please", "pls", "now"})
+
 _NOT_IMAGE_HEADS = frozenset({"ns", "namespace", "n", "repo", "ref", "tag", "rev", "revision", "commit",
                               "replicas", "lines", "container", "http", "https", "to", "kind", "branch"})
 
@@ -157,7 +167,7 @@ def _image(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
 
 def _repo(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     owner, _, rest = m["repo"].partition("/")
-    if owner in _KIND_WORDS or owner in {"ns", "namespace"} or "/" in rest:
+    if owner in _KIND_WORDS or owner in _REF_PREFIXES or owner in {"ns", "namespace"} or "/" in rest:
         return False
     e.repo = m["repo"].removesuffix(".git")
     if m.groupdict().get("ref"):
@@ -167,6 +177,8 @@ def _repo(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
 
 
 def _ref(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    if m["ref"] in _NOT_REFS:  # "the branch of acme/web": "of" is no ref
+        return False
     e.ref = m["ref"]
     return True
 
@@ -188,6 +200,25 @@ def _lines(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     e.lines = value
     e.hint("logs", 2)
     return True
+
+
+def _more_lines(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    value = to_int(m["n"])
+    if value is None:
+        return False
+    e.lines, e.lines_more = value, True
+    e.hint("logs", 2)
+    return True
+
+
+def _point_in_time(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.point_in_time = True
+    return True
+
+
+def _http_code(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.hint("status", 2.5)
+    return False  # left as a bare number: "scale api 500" still has its count
 
 
 def _all_namespaces(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
@@ -417,6 +448,13 @@ _DURATION_LEAD = r"최근|지난|last|past|over the last|in the last|for the las
 _RESTART_COUNT = r"restart counts?|restarts? count|number of restarts|재시작\s?(?:횟수|수|카운트)"
 _METRIC_KINDS = r"cpu|씨피유|memory|mem|ram|메모리|requests?|rps|qps|traffic|트래픽|요청\s?수|요청량"
 _DURATION_UNITS = r"시간|분|일|hours?|hrs?|h|minutes?|mins?|m|days?|d"
+_AGO_UNITS = r"시간|분|일|주|주일|달|개월|hours?|hrs?|h|minutes?|mins?|m|days?|d|weeks?|w|months?"
+# Moments in the past said without a number ("어제", "yesterday", "this morning", "지난주").
+_PAST_MOMENTS = (
+    r"어제|어젯|엊그제|그제|그저께|그끄저께|지난\s?주|저번\s?주|지난\s?달|저번\s?달|오늘\s?아침"
+    r"|아침에|어제\s?밤|어젯밤|새벽에|yesterday|last (?:night|week|month|friday|monday|tuesday|wednesday"
+    r"|thursday|saturday|sunday)|this morning|earlier today|the day before"
+)
 
 
 def _rules() -> list[_Rule]:
@@ -444,12 +482,27 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}(?P<kw>--commit[= ]|commit |커밋\s?|sha |hash )(?P<commit>[0-9a-f]{{7,40}}){_E}",
               _commit),
         _rule(rf"{_B}(?P<commit>[0-9a-f]{{7,40}}){_E}", _commit),
+        # moments in the past ("3일 전", "2 hours ago", "yesterday"), before durations take "3일"
+        _rule(rf"{_B}(?:(?:{NUMBER_OR_SINO}|[일이삼사오육칠팔구]|an?|몇)\s?(?:{_AGO_UNITS})"
+              rf"|하루|이틀|사흘|나흘|닷새)\s?(?:전|前|ago|before|earlier)"
+              rf"(?:에|의|쯤|께|부터|으로|로|꺼|거|것)?(?= |버전|배포|리비전|이미지)", _point_in_time),
+        _rule(rf"{_B}(?:{_PAST_MOMENTS})(?:에|의|꺼|거|것|자|쯤|께|부터)?(?= |버전|배포|리비전|이미지)",
+              _point_in_time),
+        _rule(rf"{_B}\d{{1,2}}\s?월\s?\d{{1,2}}\s?일(?:에|의|자|꺼|거|쯤)?{_E}"
+              rf"|{_B}(?:on |from )?\d{{4}}-\d{{2}}-\d{{2}}{_E}", _point_in_time),
         # durations ("최근 6시간", "over the last 30m"), before line counts take "최근 6"
         _rule(rf"{_B}(?:{_DURATION_LEAD}\s)?(?P<n>{NUMBER_OR_SINO})\s?(?P<u>{_DURATION_UNITS})"
               rf"(?:\s?(?:동안|간|치))?{_E}", _since),
         # metrics: what to measure
         _rule(rf"(?<= )(?:{_RESTART_COUNT})(?= )", _restart_count),
         _rule(rf"(?<= )(?P<k>{_METRIC_KINDS})(?=\s|사용|량)", _metric),
+        # more lines than last time ("50줄 더", "50 more lines", "another 100 lines")
+        _rule(rf"{_B}(?:another\s)?(?P<n>{NUMBER_OR_SINO})\s?(?:more|extra)\s(?:lines?|rows?){_E}",
+              _more_lines),
+        _rule(rf"{_B}another\s(?P<n>{NUMBER_OR_SINO})\s(?:lines?|rows?){_E}", _more_lines),
+        _rule(rf"(?P<n>{NUMBER_OR_SINO})\s?(?:줄|라인|lines?|행)\s?(?:만|정도|씩)?\s?(?:더|추가로|추가)(?= )",
+              _more_lines),
+        _rule(rf"{_B}(?:더|추가로)\s(?P<n>{NUMBER_OR_SINO})\s?(?:줄|라인|lines?|행){_E}", _more_lines),
         # line counts (before namespaces: "-n 100" in a logs request is a count, not a namespace)
         _rule(rf"(?P<n>{NUMBER_OR_SINO})\s?(?:줄|라인|lines?|rows?|행)(?:만|정도|씩|까지)?{_E}", _lines),
         _rule(rf"{_B}(?:--tail|tail|-n|--lines|lines|last|최근|마지막)(?:=|\s)(?P<n>{DIGITS})(?:\s?개)?{_E}",
@@ -509,6 +562,8 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}(?:{_ALL_PODS})(?= |의|에서)", _all_pods),
         # "도" after a consumed namespace, "in prod too"
         _rule(r"(?<= )(?:도|too|as well)(?= )", _also),
+        # "503", "500 에러", "502s": an HTTP status, a symptom (the number stays for a count)
+        _rule(rf"{_B}[45]\d\ds?(?= |에러|error|errors|떠|뜨|나|남|났)", _http_code),
         # what is left: numbers with no unit
         _rule(rf"{_B}(?P<n>{DIGITS}){_E}", _bare_number),
         _rule(rf"{_B}(?P<n>{_EN_BARE_NUMBERS}){_E}", _bare_number),

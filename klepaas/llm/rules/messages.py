@@ -39,6 +39,12 @@ _QUESTIONS: dict[str, dict[Lang, str]] = {
         "ko": "{repo}의 어떤 브랜치·태그·커밋을 배포할까요? 예: `deploy {name} --repo {repo} --ref main`",
         "en": "Which branch, tag or commit of {repo}? e.g. `deploy {name} --repo {repo} --ref main`",
     },
+    "rollback_time": {
+        "ko": "특정 시점으로는 롤백할 수 없어요: 리비전 번호, 몇 단계 전인지, 또는 커밋을 알려주세요. "
+              "리비전과 배포 시각은 `history {name}`에서 볼 수 있어요. 예: `rollback {name} --revision 3`",
+        "en": "I can't roll back to a point in time: give a revision, how many steps back, or a commit. "
+              "`history {name}` lists the revisions with their times, e.g. `rollback {name} --revision 3`",
+    },
     "one_name": {
         "ko": "한 번에 한 앱만 할 수 있어요. 어느 쪽인가요? {names}",
         "en": "I can do one app at a time. Which one? {names}",

@@ -56,6 +56,7 @@ _NAME_NEEDED = frozenset(
 _APP_COMMANDS = ("restart", "scale", "rollback", "rollout_history", "deploy", "logs", "status", "endpoint",
                  "metrics", "describe")
 _APPLESS = frozenset({"cost_analysis", "overview", "help"})
+_ROLLBACK_TARGETS = frozenset({"revision", "steps_back", "commit"})
 _HANGUL_TOKEN = re.compile(r"[\uac00-\ud7a3]+")
 _CONJUNCTIONS = frozenset({"and", "&", "plus", ",", "랑", "이랑", "하고", "와", "과", "그리고", "및", "/"})
 # A word with an underscore ("my_app", "payment_api"): meant as a name, but no Kubernetes name can be.
@@ -219,6 +220,8 @@ class RulesParser:
             if follow.borrowed:
                 args, d.source = follow.args, "context"
                 d.confidence -= 0.05
+        if d.command == "logs" and d.ents.lines_more and d.ents.lines is not None and "lines" in fields:
+            args["lines"] = _more_lines(d.ents.lines, args, fields["lines"].default, d.context.previous)
         return self._finish(d, info, args, needs_name)
 
     def _namespace(self, d: _Draft, needs_name: bool, takes_name: bool) -> tuple[str | None, list[Candidate]]:
@@ -232,8 +235,10 @@ class RulesParser:
             namespace = namespace or vocab.resolve(bare[0].word)
             names = [c for c in names if c not in bare]
         # "in X" / "X에서" with X unknown: the namespace when another word is the name
-        if ents.soft_namespaces and namespace is None:
-            soft = ents.soft_namespaces[0]
+        # (not a word of a cue: "anything on fire" has no namespace "fire")
+        soft_words = [w for w in ents.soft_namespaces if f" {w} " in d.sig.text]
+        if soft_words and namespace is None:
+            soft = soft_words[0]
             if not takes_name or any(c.word != soft for c in names):
                 namespace = soft
                 names = [c for c in names if c.word != soft]
@@ -316,6 +321,8 @@ class RulesParser:
         question = self._missing(d, command, args, needs_name)
         if question is not None:
             return self._ask(d, question)
+        if command == "rollback" and d.ents.point_in_time and not _ROLLBACK_TARGETS & args.keys():
+            return self._rollback_to_time(d, args)
         try:
             model = info.args_model.model_validate(args)
         except ValidationError as exc:
@@ -349,6 +356,17 @@ class RulesParser:
         example = messages.describe(guesses[0].command, guesses[0].args, "en") if guesses else "nginx"
         question = messages.question("name_guess", d.lang, example=example)
         return Reading(Clarify(question, d.lang, guesses), _SURE)
+
+    def _rollback_to_time(self, d: _Draft, args: dict[str, Any]) -> Reading:
+        """"3일 전 버전으로 롤백": rollback takes a revision, steps or a commit, never a time; the
+        previous revision is not what was asked, so ask, offering the app's history."""
+        name = str(args.get("name", "NAME"))
+        offer: list[Plan] = []
+        if "rollout_history" in self._commands and "name" in args:
+            history = {k: v for k, v in args.items() if k in {"name", "namespace"}}
+            offer.append(Plan("rollout_history", history, "rules", confidence=0.5, lang=d.lang))
+        text = messages.question("rollback_time", d.lang, name=name)
+        return Reading(Clarify(text, d.lang, offer), _SURE, None)
 
     def _missing(self, d: _Draft, command: str, args: dict[str, Any], needs_name: bool) -> str | None:
         """The question for what the command still needs, or None."""
@@ -408,16 +426,28 @@ class RulesParser:
     def _no_command(self, d: _Draft) -> Reading:
         """No command word at all: a follow-up, a bare app name, small talk, or something else."""
         sig, ents, previous = d.sig, d.ents, d.context.previous
-        if previous is not None and previous.command in self._commands and (
-            sig.has("also") or ents.also or sig.has("again") or (ents.namespace and not d.names)
-        ):
+        repeat = sig.has("also") or ents.also or sig.has("again") or (ents.namespace and not d.names)
+        swap = sig.has("swap") and len(d.names) == 1
+        if previous is not None and previous.command in self._commands and (repeat or swap):
             info = self._commands[previous.command]
             fields = info.args_model.model_fields
             overrides: dict[str, Any] = {"namespace": ents.namespace}
             overrides.update(command_values(previous.command, ents, fields))
+            apps = [c.word for c in d.names if not d.vocab.is_known(c.word) or c.word in d.context.app_names]
+            if len(apps) > 1:
+                return self._one_name(d, apps)
+            if apps and "name" in fields:  # "api도", "what about api?": the same for another app
+                overrides["name"] = apps[0]  # (in the same namespace unless one is named)
             follow = repeat_previous(previous, overrides, set(fields))
             d.command, d.source, d.confidence = previous.command, "context", _SURE
-            return self._finish(d, info, follow.args, "name" in follow.args)
+            reading = self._finish(d, info, follow.args, "name" in follow.args)
+            if swap and not repeat and info.risk != "read" and isinstance(reading.outcome, Plan):
+                # "what about api?" after a restart asks; it is no order to restart api
+                plan = replace(reading.outcome, confidence=0.5)
+                described = messages.describe(plan.command, plan.args, d.lang)
+                question = messages.question("did_you_mean", d.lang, plans=described)
+                return Reading(Clarify(question, d.lang, [plan]), _SURE, plan)
+            return reading
         wants_count = ents.replicas is not None or ents.relative
         if wants_count and previous is not None and "scale" in self._commands:
             d.command, d.command_score = "scale", 2.5  # "5개로" after any plan about an app
@@ -471,6 +501,15 @@ def _joined(text: str, names: list[Candidate]) -> bool:
         if any(token in _CONJUNCTIONS for token in between):
             return True
     return False
+
+
+def _more_lines(more: int, args: dict[str, Any], default: Any, previous: Plan | None) -> int:
+    """"50줄 더" after a logs plan: the lines shown last time for that app, plus 50."""
+    base = default if isinstance(default, int) else 0
+    if previous is not None and previous.command == "logs" and previous.args.get("name") == args.get("name"):
+        shown = previous.args.get("lines", base)
+        base = shown if isinstance(shown, int) else base
+    return base + more
 
 
 def _example_verb(command: str) -> str:

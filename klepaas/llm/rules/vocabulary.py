@@ -18,6 +18,7 @@ Meta signals:
   smalltalk            greetings, thanks, small talk — answered with help
   pronoun              "그거", "it", "that one" — the previous app in the thread
   also, again          "staging도", "same in prod", "again" — repeat the previous command
+  swap                 "what about api?", "api는?" — the previous command for another app
   relative             "하나 더", "two more", "double" — relative scaling, which needs a number
   question             "how", "어떻게", "왜"
 """
@@ -96,6 +97,7 @@ _KO: dict[str, list[tuple[float, tuple[str, ...]]]] = {
     ],
     "logs": [
         (3.5, ("로그(?!인)", "로깅", "에러로그", "오류로그")),
+        (2.5, ("로\\s그(?= )",)),  # "로 그 보여줘": the word typed apart
         (3, ("에러보여", "에러확인", "에러뭐", "에러메시지", "에러메세지", "오류보여", "오류확인",
              "오류메시지",
              "에러내용", "오류내용", "스택트레이스", "찍힌거", "찍힌")),
@@ -182,6 +184,10 @@ _KO: dict[str, list[tuple[float, tuple[str, ...]]]] = {
     ],
     "relative": [
         (1, ("더늘", "개더", "대더", "하나더", "두배", "세배", "절반", "반으로", "배로", "만큼더", "씩")),
+    ],
+    "swap": [
+        # "api는?", "web은요?" after a plan: the same question about another app
+        (1, ("(?<= )(?:은|는)(?:요)?(?=\\s*$)",)),
     ],
     "question": [(0.5, ("어떻게", "왜", "뭐야", "어디"))],
 }
@@ -328,6 +334,9 @@ _EN: dict[str, list[tuple[float, tuple[str, ...]]]] = {
         (1, (r"more", r"less", r"fewer", r"another", r"extra", r"double", r"half", r"triple", r"by \d+",
              r"\+\d+", r"-\d+")),
     ],
+    "swap": [
+        (1, (r"what about", r"how about", r"(?<=^ )and(?= \S+ $)", r"and for")),
+    ],
     "question": [(0.5, (r"how", r"why", r"what", r"where"))],
 }
 
@@ -398,6 +407,14 @@ FUZZY_WORDS: dict[str, str] = {
     "logs": "logs", "billing": "cost_analysis", "rollout": "deploy", "describe": "describe",
 }
 FUZZY_WEIGHT = 2.5
+
+# Korean cue stems of three syllables or more that also match with one jamo typo at the start of a
+# word ("재시잭해줘", "스캐일", "레플리까"): the usual slips of a phone keyboard.
+KO_FUZZY_STEMS: dict[str, str] = {
+    "재시작": "restart", "재부팅": "restart", "재기동": "restart", "리스타트": "restart", "리부트": "restart",
+    "스케일": "scale", "레플리카": "scale", "리플리카": "scale", "히스토리": "rollout_history",
+    "엔드포인트": "endpoint", "디플로이": "deploy", "대시보드": "overview", "도움말": "help",
+}
 
 # The words that name each command in help requests ("help scale", "scale 어떻게 써").
 COMMAND_WORDS: dict[str, str] = {
