@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -124,6 +125,32 @@ def configuration(settings: KubeSettings) -> k8s_client.Configuration:
     return cfg
 
 
+# The client calls a kubeconfig's or service account's token hook before every request, and the
+# hook re-applies the whole configuration each time (the host setter alone scans the environment
+# for proxy settings): about a third of the client's CPU per request. The hook only needs to run
+# often enough to renew tokens, which the client does five minutes before they expire
+# (kube_config.EXPIRY_SKEW_PREVENTION_DELAY) and re-reads in-cluster every minute.
+TOKEN_HOOK_INTERVAL_SECONDS = 1.0
+
+
+def throttle_token_hook(cfg: k8s_client.Configuration) -> None:
+    """Run `cfg`'s token hook (if any) at most once per `TOKEN_HOOK_INTERVAL_SECONDS`; between
+    runs the token it last set is used. Two threads running it at once is harmless."""
+    hook = cfg.refresh_api_key_hook
+    if hook is None:
+        return
+    next_run = 0.0
+
+    def throttled(configuration: k8s_client.Configuration) -> None:
+        nonlocal next_run
+        now = time.monotonic()
+        if now >= next_run:
+            next_run = now + TOKEN_HOOK_INTERVAL_SECONDS
+            hook(configuration)
+
+    cfg.refresh_api_key_hook = throttled
+
+
 def api_client_from_kubeconfig(
     settings: KubeSettings, path: str | Path | None, context: str | None
 ) -> k8s_client.ApiClient:
@@ -134,6 +161,7 @@ def api_client_from_kubeconfig(
         persist_config=False,
         client_configuration=configuration(settings),
     )
+    throttle_token_hook(api.configuration)
     api.user_agent = USER_AGENT
     return api
 
@@ -142,6 +170,7 @@ def api_client_in_cluster(settings: KubeSettings) -> k8s_client.ApiClient:
     """An ApiClient from the pod's service account (token and CA mounted by Kubernetes)."""
     cfg = configuration(settings)
     k8s_config.load_incluster_config(client_configuration=cfg)
+    throttle_token_hook(cfg)
     api = k8s_client.ApiClient(configuration=cfg)
     api.user_agent = USER_AGENT
     return api

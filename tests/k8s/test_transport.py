@@ -1,0 +1,55 @@
+"""The client's token hook: run often enough to renew tokens, not before every request."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from kubernetes import client as k8s_client
+
+from klepaas.k8s.gateway import KubernetesGateway
+from klepaas.k8s.sandbox.cluster import SandboxCluster
+from klepaas.k8s.transport import TOKEN_HOOK_INTERVAL_SECONDS, throttle_token_hook
+from tests.k8s.gateway_helpers import clusters_for, samples_ready
+
+
+def test_the_token_hook_runs_at_most_once_per_interval_and_again_after_it() -> None:
+    cfg = k8s_client.Configuration()
+    runs: list[float] = []
+
+    def hook(configuration: k8s_client.Configuration) -> None:
+        runs.append(time.monotonic())
+        configuration.api_key["BearerToken"] = f"token-{len(runs)}"
+
+    cfg.refresh_api_key_hook = hook
+    throttle_token_hook(cfg)
+
+    first = [cfg.get_api_key_with_prefix("BearerToken") for _ in range(50)]
+    time.sleep(TOKEN_HOOK_INTERVAL_SECONDS + 0.05)
+    later = cfg.get_api_key_with_prefix("BearerToken")
+
+    assert first == ["token-1"] * 50  # the token the hook last set, without running it again
+    assert later == "token-2" and len(runs) == 2
+
+
+def test_a_configuration_without_a_token_hook_is_left_alone() -> None:
+    cfg = k8s_client.Configuration()
+    throttle_token_hook(cfg)
+    assert cfg.refresh_api_key_hook is None
+
+
+@pytest.mark.sandbox(samples=True)
+async def test_a_kubeconfig_token_still_authenticates_every_request(
+    sandbox: SandboxCluster, kubeconfig_path: Path
+) -> None:
+    await samples_ready(sandbox)
+    clusters = clusters_for(kubeconfig_path)
+    try:
+        gateway = clusters.get()
+        assert isinstance(gateway, KubernetesGateway)
+        assert gateway._api_client.configuration.refresh_api_key_hook is not None  # a token user
+        names = [(await gateway.get_deployment("default", "nginx")).name for _ in range(20)]
+    finally:
+        clusters.close()
+    assert names == ["nginx"] * 20
