@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -23,6 +24,7 @@ from klepaas.k8s.rollout import PodProblem, rollout_state
 from klepaas.llm.plan import Lang
 
 T = TypeVar("T")
+D = TypeVar("D")
 A = TypeVar("A", bound=Args)
 
 
@@ -144,6 +146,21 @@ async def get_app_pods(
             await _add_elsewhere_hint(ctx, gw, exc, namespace, name)
         raise
     return deployment, pods.items
+
+
+async def read_alongside_dry_run(read: Awaitable[T], dry_run: Awaitable[D]) -> tuple[T, D]:
+    """A read and a dry run that does not need its answer, sent together: a dry run changes
+    nothing, so the preview costs one round trip instead of two. When the read fails, its error
+    is the one raised (the dry run's own answer no longer matters)."""
+    read_task, dry_task = asyncio.ensure_future(read), asyncio.ensure_future(dry_run)
+    try:
+        answer = await read_task
+    except BaseException:
+        dry_task.cancel()
+        with contextlib.suppress(BaseException):
+            await dry_task
+        raise
+    return answer, await dry_task
 
 
 async def _add_elsewhere_hint(

@@ -37,6 +37,7 @@ from klepaas.commands.builtin._common import (
     get_app,
     localise_errors,
     one_namespace,
+    read_alongside_dry_run,
     rollout_data,
 )
 from klepaas.commands.builtin.inspect import revisions
@@ -124,15 +125,21 @@ async def _restart(
 ) -> tuple[KubeGateway, Deployment, Deployment]:
     gw = ctx.gateway()
     ns = one_namespace(ctx, args.namespace)
-    before = await get_app(ctx, gw, ns, args.name)
-    if before.paused:
-        raise Conflict(t(ctx.lang, "restart.paused", name=before.name))
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     patch = {
         "metadata": {"annotations": {CHANGE_CAUSE_ANNOTATION: change_cause(ctx, "restart")}},
         "spec": {"template": {"metadata": {"annotations": {RESTARTED_AT_ANNOTATION: now}}}},
     }
-    after = await gw.patch_deployment(ns, before.name, patch, dry_run=dry_run)
+    if dry_run:  # a dry run changes nothing: it goes out alongside the read
+        before, after = await read_alongside_dry_run(
+            get_app(ctx, gw, ns, args.name), gw.patch_deployment(ns, args.name, patch, dry_run=True)
+        )
+    else:  # the read decides whether to change anything (not a paused deployment)
+        before = await get_app(ctx, gw, ns, args.name)
+    if before.paused:
+        raise Conflict(t(ctx.lang, "restart.paused", name=before.name))
+    if not dry_run:
+        after = await gw.patch_deployment(ns, before.name, patch)
     return gw, before, after
 
 
@@ -243,8 +250,9 @@ async def preview_scale(ctx: CommandContext, args: ScaleArgs) -> Result:
     _check_replicas(ctx, args.replicas)
     gw = ctx.gateway()
     ns = one_namespace(ctx, args.namespace)
-    current = await gw.read_scale(ns, args.name)
-    after = await gw.patch_scale(ns, args.name, args.replicas, dry_run=True)
+    current, after = await read_alongside_dry_run(
+        gw.read_scale(ns, args.name), gw.patch_scale(ns, args.name, args.replicas, dry_run=True)
+    )
     summary = t(lang, "scale.preview", name=args.name, before=current.replicas, after=after.replicas)
     return Result(
         command="scale",

@@ -106,7 +106,15 @@ async def test_a_paused_deployment_is_not_restarted(run: Run, clusters: KubeClus
     await clusters.get().patch_deployment("default", "nginx", {"spec": {"paused": True}})
 
     with pytest.raises(Conflict, match="paused"):
+        await run("restart", name="nginx", preview=True)  # its dry run went out; it says no all the same
+    with pytest.raises(Conflict, match="paused"):
         await run("restart", name="nginx")
+    assert (await clusters.get().get_deployment("default", "nginx")).revision == 1
+
+
+async def test_a_restart_preview_of_a_missing_app_is_not_found_with_a_suggestion(run: Run) -> None:
+    with pytest.raises(NotFound, match='did you mean "nginx"'):
+        await run("restart", name="ngnix", preview=True)
 
 
 # ---- rollback -------------------------------------------------------------------------------
