@@ -113,6 +113,52 @@ def test_an_attempt_is_pending_when_begun_and_complete_when_finished(database_ur
         storage.close()
 
 
+def test_an_attempt_completed_with_its_history_in_one_transaction_reads_back_whole(database_url: str) -> None:
+    storage = Storage.open(database_url)
+    try:
+        started = datetime.now(UTC)
+        audit_id = storage.audit.begin(
+            actor_id="U1", source="console", text="status nginx", command="status",
+            arguments={"name": "nginx", "namespace": "default"}, namespace="default",
+        )
+        with storage.transaction() as connection:
+            storage.audit.complete(audit_id, outcome="success", connection=connection)
+            history_id = storage.history.record(
+                actor_id="U1", source="console", command="status", arguments={"name": "nginx"},
+                audit_id=audit_id, namespace="default", summary="nginx: 2/2 ready", connection=connection,
+            )
+
+        done = storage.audit.get(audit_id)
+        assert done is not None and (done.outcome, done.approver, done.error) == ("success", None, None)
+        assert done.arguments == {"name": "nginx", "namespace": "default"}
+        assert done.finished_at is not None
+        assert started - timedelta(seconds=1) <= done.started_at <= done.finished_at
+        assert done.duration_ms is not None and 0 <= done.duration_ms < 5000
+        (entry,) = storage.history.recent()
+        assert (entry.id, entry.audit_id, entry.summary, entry.arguments) == (
+            history_id, audit_id, "nginx: 2/2 ready", {"name": "nginx"}
+        )
+        assert abs(entry.ran_at - done.finished_at) < timedelta(seconds=1)
+        with pytest.raises(KeyError):
+            storage.audit.complete(audit_id + 1000, outcome="success")
+    finally:
+        storage.close()
+
+
+def test_a_transaction_that_fails_keeps_none_of_its_writes(database_url: str) -> None:
+    storage = Storage.open(database_url)
+    try:
+        audit_id = storage.audit.begin(actor_id="U1", source="console", command="status")
+        with pytest.raises(Unavailable), storage.transaction() as connection:
+            storage.audit.complete(audit_id, outcome="success", connection=connection)
+            connection.exec_driver_sql("DROP TABLE command_history")  # gone under its feet
+            storage.history.record(actor_id="U1", source="console", command="status", connection=connection)
+    finally:
+        pending = storage.audit.get(audit_id)
+        storage.close()
+    assert pending is not None and pending.outcome == "pending"
+
+
 def test_finishing_needs_a_final_outcome(sqlite_url: str) -> None:
     storage = Storage.open(sqlite_url)
     try:
