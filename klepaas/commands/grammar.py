@@ -2,7 +2,7 @@
 
     status nginx                      restart nginx -n staging
     scale api 3 -n staging            logs api --lines 100 --previous
-    rollback api --to 3 | --steps 2 | --commit abc1234
+    rollback api --to 3 | --steps 2 | --commit abc1234 | --at 2026-11-27T10:00Z | --ago 3d
     deploy api image=nginx:1.27       list pods -n all          help [command]
     --cluster NAME                    (anywhere: which kubeconfig context)
 
@@ -34,6 +34,7 @@ ALL_NAMESPACES = "*"
 _FLAG_ALIASES: dict[str, str] = {
     "to": "revision",
     "steps": "steps_back",
+    "ago": "at",  # rollback --ago 3d: what was live 3 days ago
     "tail": "lines",
     "ns": "namespace",
 }

@@ -7,6 +7,7 @@ image old → new, which revision's template comes back) before anything does.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,9 +42,12 @@ from klepaas.commands.builtin._common import (
     rollout_data,
 )
 from klepaas.commands.builtin.inspect import revisions
+from klepaas.commands.builtin.live_at import LiveAt, LiveAtUnknown, live_at, timeline
 from klepaas.commands.context import CommandContext
 from klepaas.commands.deployments import deployment_state
+from klepaas.commands.failures import localized
 from klepaas.commands.i18n import t
+from klepaas.commands.moments import Moment
 from klepaas.commands.registry import Args, CommandSpec, Risk, Scope
 from klepaas.commands.result import Block, Fields, Header, Result, Text
 from klepaas.errors import Conflict, Invalid, NotFound, UserError
@@ -55,8 +59,11 @@ from klepaas.k8s.models import (
     Deployment,
     ReplicaSet,
 )
+from klepaas.llm.plan import Lang
+from klepaas.storage.policy_store import DeploymentEntry, DeploymentLog
 
 REPO_ANNOTATION = "klepaas.io/repo"
+_LOG_ROWS = 500  # the app's newest deployment-log rows read to date its revisions
 REF_ANNOTATION = "klepaas.io/ref"
 COMMIT_ANNOTATION = "klepaas.io/commit"
 APP_LABEL = "app.kubernetes.io/name"
@@ -79,12 +86,13 @@ class RollbackArgs(Args):
     revision: Revision | None = None
     steps_back: StepsBack | None = None
     commit: CommitSha | None = None
+    at: Moment | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> RollbackArgs:
-        given = [n for n in ("revision", "steps_back", "commit") if getattr(self, n) is not None]
+        given = [n for n in ("revision", "steps_back", "commit", "at") if getattr(self, n) is not None]
         if len(given) > 1:
-            raise ValueError(f"give only one of revision, steps_back, commit (got {', '.join(given)})")
+            raise ValueError(f"give only one of revision, steps_back, commit, at (got {', '.join(given)})")
         return self
 
 
@@ -332,6 +340,46 @@ class _RollbackPlan:
     before: Deployment
     target: ReplicaSet
     after: Deployment | None = None
+    moment: datetime | None = None  # rollback --at: the moment, and what was live then
+    live: LiveAt | None = None
+
+
+async def _deployment_log(ctx: CommandContext, cluster: str, d: Deployment) -> list[DeploymentEntry]:
+    """klepaas's own record of the app's changes (newest first), or [] without a database."""
+    if ctx.storage is None:
+        return []
+    log = DeploymentLog(ctx.storage.engine)
+    rows = await asyncio.to_thread(lambda: log.recent(_LOG_ROWS, app=d.name, namespace=d.namespace))
+    return [row for row in rows if row.cluster in (None, cluster)]
+
+
+async def pick_by_time(
+    ctx: CommandContext, gw: KubeGateway, d: Deployment, history: list[ReplicaSet], moment: datetime
+) -> LiveAt:
+    """The revision live at `moment` (see live_at.py), refused when nothing tells reliably."""
+    lang = ctx.lang
+    events = timeline(d, history, await _deployment_log(ctx, gw.cluster, d))
+    try:
+        live = live_at(moment, d, events)
+    except LiveAtUnknown as exc:
+        hint = localized(
+            lang,
+            f"see `rollout_history {d.name}` and roll back to a revision by number",
+            f"`rollout_history {d.name}`로 리비전을 확인하고 번호로 롤백하세요",
+        )
+        raise UserError(localized(lang, exc.en, exc.ko), hint=hint) from None
+    current = next((rs for rs in history if rs.revision == d.revision), None)
+    if live.event.rs.name == (current.name if current else None):
+        raise UserError(
+            localized(
+                lang,
+                f"{d.name} already runs what was live at {_stamp(moment)} "
+                f"(revision {d.revision}, {', '.join(d.images)}): nothing to roll back.",
+                f"{d.name}은(는) 이미 {_stamp(moment)}에 실행 중이던 버전입니다 "
+                f"(리비전 {d.revision}, {', '.join(d.images)}): 롤백할 것이 없습니다.",
+            )
+        )
+    return live
 
 
 async def _rollback(ctx: CommandContext, args: RollbackArgs, dry_run: bool) -> _RollbackPlan:
@@ -341,17 +389,60 @@ async def _rollback(ctx: CommandContext, args: RollbackArgs, dry_run: bool) -> _
     if before.paused:
         raise Conflict(t(ctx.lang, "rollback.paused", name=before.name))
     history = await revisions(gw, before)
-    target = pick_revision(ctx, before, history, args)
+    live = None
+    if args.at is not None:
+        live = await pick_by_time(ctx, gw, before, history, args.at)
+        target = live.event.rs
+    else:
+        target = pick_revision(ctx, before, history, args)
     cause = change_cause(ctx, f"rollback to revision {target.revision}")
     after = await gw.rollback_deployment(
         ns, before.name, to_replicaset=target.name, change_cause=cause, dry_run=dry_run
     )
-    return _RollbackPlan(gw, before, target, after)
+    return _RollbackPlan(gw, before, target, after, args.at, live)
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _evidence(lang: Lang, plan: _RollbackPlan) -> str:
+    """Why this revision: what was live at the moment, since when, and what says so."""
+    assert plan.live is not None and plan.moment is not None
+    event, replaced = plan.live.event, plan.live.replaced
+    since = _stamp(event.latest or event.earliest) if event.dated else "-"  # type: ignore[arg-type]
+    entry = event.entry
+    if entry is not None:
+        source = localized(
+            lang,
+            f"klepaas deployment log: {entry.command} at {_stamp(entry.at)} by {entry.actor_id}",
+            f"klepaas 배포 이력: {_stamp(entry.at)} {entry.actor_id}의 {entry.command}",
+        )
+    else:
+        source = localized(
+            lang,
+            f"ReplicaSet {event.rs.name} created {since}",
+            f"ReplicaSet {event.rs.name} 생성 시각 {since}",
+        )
+    until = ""
+    if replaced is not None and replaced.earliest is not None:
+        until = localized(
+            lang,
+            f"; replaced by revision {replaced.number} at {_stamp(replaced.earliest)}",
+            f"; {_stamp(replaced.earliest)}에 리비전 {replaced.number}(으)로 바뀜",
+        )
+    return localized(
+        lang,
+        f"live at {_stamp(plan.moment)}: revision {event.number} ({', '.join(event.rs.template.images)}), "
+        f"current since {since} ({source}){until}",
+        f"{_stamp(plan.moment)}에 실행 중: 리비전 {event.number} ({', '.join(event.rs.template.images)}), "
+        f"{since}부터 ({source}){until}",
+    )
 
 
 def _rollback_data(plan: _RollbackPlan) -> dict[str, Any]:
     b, target = plan.before, plan.target
-    return {
+    data: dict[str, Any] = {
         "cluster": plan.gw.cluster,
         "namespace": b.namespace,
         "name": b.name,
@@ -361,6 +452,17 @@ def _rollback_data(plan: _RollbackPlan) -> dict[str, Any]:
         "to_images": target.template.images,
         "replicaset": target.name,
     }
+    if plan.live is not None and plan.moment is not None:
+        event, replaced = plan.live.event, plan.live.replaced
+        data["at"] = {
+            "moment": plan.moment.isoformat(),
+            "revision_then": event.number,
+            "live_since": event.latest.isoformat() if event.latest else None,
+            "evidence": "deployment_log" if event.entry is not None else "replicaset",
+            "log_id": event.entry.id if event.entry is not None else None,
+            "replaced_at": replaced.earliest.isoformat() if replaced and replaced.earliest else None,
+        }
+    return data
 
 
 @localise_errors
@@ -382,7 +484,8 @@ async def run_rollback(ctx: CommandContext, args: RollbackArgs) -> Result:
             Text(text=summary),
             Fields(
                 items=[
-                    (t(lang, "label.images"), f"{', '.join(b.images)} → {', '.join(target.template.images)}")
+                    (t(lang, "label.images"), f"{', '.join(b.images)} → {', '.join(target.template.images)}"),
+                    *_moment_field(lang, plan),
                 ]
             ),
             footer(ctx, plan.gw, b.namespace),
@@ -409,12 +512,19 @@ async def preview_rollback(ctx: CommandContext, args: RollbackArgs) -> Result:
                     (t(lang, "label.images"), f"{', '.join(b.images)} → {', '.join(target.template.images)}"),
                     (t(lang, "label.pods_replaced"), str(b.replicas)),
                     (t(lang, "label.change_cause"), target.change_cause or "-"),
+                    *_moment_field(lang, plan),
                 ]
             ),
             footer(ctx, plan.gw, b.namespace, t(lang, "word.dry_run")),
         ],
         data={**_rollback_data(plan), "dry_run": True},
     )
+
+
+def _moment_field(lang: Lang, plan: _RollbackPlan) -> list[tuple[str, str]]:
+    if plan.live is None:
+        return []
+    return [(localized(lang, "Chosen by time", "시각으로 선택"), _evidence(lang, plan))]
 
 
 # ---- deploy ---------------------------------------------------------------------------------

@@ -98,9 +98,10 @@ class Entities:
     relative: bool = False  # "한 대 더", "two more pods", "add 2 replicas": a change, not a target
     count_question: bool = False  # "몇 개", "how many": asks for a count, never sets one
     since: str | None = None  # "최근 6시간", "last 30m" → "6h", "30m"
-    # "3일 전", "yesterday", "2 hours ago": a moment in the past. No command takes one; a rollback
-    # to "the version of 3 days ago" is not the previous revision, so it is asked about.
+    # "3일 전", "yesterday", "2 hours ago": a moment in the past (a rollback's `at`; a vague one,
+    # "지난주", is asked about). `moment_text` is the text that said it, space-padded.
     point_in_time: bool = False
+    moment_text: str = ""
     metric: str | None = None  # cpu, memory, requests, restarts
     bare_numbers: list[int] = field(default_factory=list)
     previous: bool = False
@@ -213,6 +214,7 @@ def _more_lines(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
 
 def _point_in_time(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     e.point_in_time = True
+    e.moment_text = e.moment_text or f" {m.group(0)} "
     return True
 
 

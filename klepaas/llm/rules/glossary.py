@@ -144,3 +144,31 @@ def match_apps(korean_text: str, app_names: list[str]) -> list[str]:
     scored.sort(key=lambda item: (-item[0], len(item[1])))
     best = scored[0][0]
     return [app for score, app in scored if score == best]
+
+
+def plausible_apps(korean_text: str, app_names: list[str], stem: int = 5) -> list[str]:
+    """Every existing app the Korean description might name, loosely: a name component that shares
+    its first `stem` letters with a translation ("notifier" for 알림 = notification/notify), or is
+    one. For writes, where `match_apps`'s single best is not enough: another plausible app makes
+    the request ambiguous."""
+    words = domain_words(korean_text)
+    english = {e for word in words for e in DOMAIN[word]}
+    found: list[str] = []
+    for app in app_names:
+        parts = [p for p in re.split(r"[-.]", app) if p]
+        if any(_close(part, e, stem) for part in parts for e in english):
+            found.append(app)
+    return found
+
+
+def has_role(korean_text: str, app: str) -> bool:
+    """Whether the app's name carries the role the text says ("결제 서버": payment-api, not
+    payment-worker)."""
+    roles = {r for m in _ROLE_KEYS.finditer(korean_text.replace(" ", "")) for r in ROLES[m.group(0)]}
+    return bool(roles & set(re.split(r"[-.]", app)))
+
+
+def _close(part: str, english: str, stem: int) -> bool:
+    if part == english:
+        return True
+    return len(part) >= stem and len(english) >= stem and part[:stem] == english[:stem]

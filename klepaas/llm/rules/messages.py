@@ -40,10 +40,16 @@ _QUESTIONS: dict[str, dict[Lang, str]] = {
         "en": "Which branch, tag or commit of {repo}? e.g. `deploy {name} --repo {repo} --ref main`",
     },
     "rollback_time": {
-        "ko": "특정 시점으로는 롤백할 수 없어요: 리비전 번호, 몇 단계 전인지, 또는 커밋을 알려주세요. "
-              "리비전과 배포 시각은 `history {name}`에서 볼 수 있어요. 예: `rollback {name} --revision 3`",
-        "en": "I can't roll back to a point in time: give a revision, how many steps back, or a commit. "
-              "`history {name}` lists the revisions with their times, e.g. `rollback {name} --revision 3`",
+        "ko": "그 시점은 정확히 정할 수 없어요: 몇 시간·며칠 전인지, 또는 시각을 알려주세요. 예: "
+              "`{name} 3일 전 버전으로 롤백`, `rollback {name} --at 2026-11-27T10:00+09:00`. "
+              "리비전과 배포 시각은 `rollout_history {name}`에서 볼 수 있어요.",
+        "en": "I can't pin down that moment: say how long ago, or give a time, e.g. "
+              "`roll back {name} to 3 days ago`, `rollback {name} --at 2026-11-27T10:00Z`. "
+              "`rollout_history {name}` lists the revisions with their times.",
+    },
+    "which_app": {
+        "ko": "어느 앱인가요? 이름이 비슷한 앱이 여럿 있어요: {names}. 예: `{example}`",
+        "en": "Which app do you mean? More than one app could be it: {names}. e.g. `{example}`",
     },
     "one_name": {
         "ko": "한 번에 한 앱만 할 수 있어요. 어느 쪽인가요? {names}",

@@ -23,7 +23,9 @@ command, and nothing is planned from such text. "Stop"/"꺼줘" gets a question 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -31,7 +33,7 @@ from pydantic import ValidationError
 
 from klepaas.llm.context import fill_name, repeat_previous
 from klepaas.llm.plan import Clarify, CommandInfo, Lang, Plan, PlanningContext
-from klepaas.llm.rules import glossary, messages
+from klepaas.llm.rules import glossary, messages, moments
 from klepaas.llm.rules.arguments import command_values, name_from_image, name_from_repo
 from klepaas.llm.rules.choice import WEAK, Choice, choose, name_is_likely
 from klepaas.llm.rules.entities import Entities, NamespaceVocab, extract, is_k8s_name, namespace_vocab
@@ -56,7 +58,7 @@ _NAME_NEEDED = frozenset(
 _APP_COMMANDS = ("restart", "scale", "rollback", "rollout_history", "deploy", "logs", "status", "endpoint",
                  "metrics", "describe")
 _APPLESS = frozenset({"cost_analysis", "overview", "help"})
-_ROLLBACK_TARGETS = frozenset({"revision", "steps_back", "commit"})
+_ROLLBACK_TARGETS = frozenset({"revision", "steps_back", "commit", "at"})
 _HANGUL_TOKEN = re.compile(r"[\uac00-\ud7a3]+")
 _CONJUNCTIONS = frozenset({"and", "&", "plus", ",", "랑", "이랑", "하고", "와", "과", "그리고", "및", "/"})
 # A word with an underscore ("my_app", "payment_api"): meant as a name, but no Kubernetes name can be.
@@ -111,9 +113,15 @@ class _Draft:
 class RulesParser:
     """Rule-based planner over a fixed list of commands. Build once, reuse; keeps no per-call state."""
 
-    def __init__(self, commands: list[CommandInfo], config: RulesConfig | None = None) -> None:
+    def __init__(
+        self,
+        commands: list[CommandInfo],
+        config: RulesConfig | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self._commands = {c.name: c for c in commands}
         self._config = config or RulesConfig()
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._vocab_cache: dict[tuple[str, ...], NamespaceVocab] = {}
 
     @property
@@ -259,6 +267,14 @@ class RulesParser:
             d.confidence -= 0.05
             return implied, None
         matches = glossary.match_apps(d.ko_words, ctx.app_names) if d.ko_words else []
+        if len(matches) == 1 and self._commands[d.command].risk != "read":
+            # a write acts on the app the glossary found only when no other app might be meant
+            best = matches[0]
+            others = [a for a in glossary.plausible_apps(d.ko_words, ctx.app_names) if a != best]
+            if glossary.has_role(d.ko_words, best):  # the role said narrows it to the best
+                others = [a for a in others if glossary.has_role(d.ko_words, a)]
+            if others:
+                return None, self._which_app(d, [best, *others])
         if len(matches) == 1:
             d.confidence -= 0.1
             return matches[0], None
@@ -322,7 +338,12 @@ class RulesParser:
         if question is not None:
             return self._ask(d, question)
         if command == "rollback" and d.ents.point_in_time and not _ROLLBACK_TARGETS & args.keys():
-            return self._rollback_to_time(d, args)
+            span = moments.span_back(d.ents.moment_text) if "at" in info.args_model.model_fields else None
+            if span is None:
+                return self._rollback_to_time(d, args)
+            # "3일 전 버전": what was live then, as one instant fixed now (the approval sees it too)
+            moment = self._clock().astimezone(UTC) - span
+            args = {**args, "at": moment.isoformat(timespec="seconds").replace("+00:00", "Z")}
         try:
             model = info.args_model.model_validate(args)
         except ValidationError as exc:
@@ -358,8 +379,8 @@ class RulesParser:
         return Reading(Clarify(question, d.lang, guesses), _SURE)
 
     def _rollback_to_time(self, d: _Draft, args: dict[str, Any]) -> Reading:
-        """"3일 전 버전으로 롤백": rollback takes a revision, steps or a commit, never a time; the
-        previous revision is not what was asked, so ask, offering the app's history."""
+        """"지난주 버전으로 롤백": a moment too vague to be one instant; the previous revision is not
+        what was asked, so ask, offering the app's history."""
         name = str(args.get("name", "NAME"))
         offer: list[Plan] = []
         if "rollout_history" in self._commands and "name" in args:
@@ -396,6 +417,13 @@ class RulesParser:
 
     def _refuse(self, key: str, lang: Lang) -> Reading:
         return Reading(Clarify(messages.question(key, lang), lang), 0.95, None)
+
+    def _which_app(self, d: _Draft, apps: list[str]) -> Reading:
+        """A write whose app could be any of `apps`: ask, offering each as a plan to choose from."""
+        names = ", ".join(f"`{a}`" for a in apps)
+        example = f"{_example_verb(d.command)} {apps[0]}"
+        text = messages.question("which_app", d.lang, names=names, example=example)
+        return Reading(Clarify(text, d.lang), _SURE, None)
 
     def _one_name(self, d: _Draft, words: list[str]) -> Reading:
         text = messages.question("one_name", d.lang, names=", ".join(f"`{w}`" for w in words))
