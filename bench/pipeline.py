@@ -457,8 +457,8 @@ async def overhead(
     throttled_bare = Bare(throttled)
     quicker = await asyncio.to_thread(time_bare, lambda i: throttled_bare.status("nginx", "default"), runs)
     print(
-        f"   {'status nginx, bare':<23} {'':>8}  {'':<21} {'':>11}  {quicker.ms():<21}        (for reference: "
-        "the token hook throttled, as klepaas sets up its client)"
+        f"   {'status nginx, bare':<23} {'':>8}  {'':<21} {'':>11}  {quicker.ms():<21}        "
+        "(for reference: the token hook throttled, as klepaas sets up its client)"
     )
     print(
         "\n   where the pipeline's time goes: mean ms per request by stage, each without the stages inside"
