@@ -7,6 +7,7 @@ in the package reads `os.environ`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -177,6 +178,25 @@ class AlertSettings(BaseSettings):
     watch_cluster: bool = Field(False, validation_alias="KLEPAAS_WATCH_CLUSTER")
     # A crash-looping container is reported once it has restarted this many times.
     crash_restarts: int = Field(2, ge=1, validation_alias="KLEPAAS_ALERT_CRASH_RESTARTS")
+    # Language of alert messages: "ko" for every channel, or per channel "C0DEV=ko,C0OPS=en" with
+    # "*=ko" for the rest. Alerts have no person to take a language from; English by default.
+    languages: str = Field("", validation_alias="KLEPAAS_ALERT_LANGUAGES")
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            if item.rpartition("=")[2].strip() not in ("en", "ko"):
+                raise ValueError(f"KLEPAAS_ALERT_LANGUAGES: {item!r}: a language is en or ko")
+        return value
+
+    def language_for(self, channel: str | None) -> Literal["en", "ko"]:
+        """The channel's own language, else the one for every channel ("ko" or "*=ko"), else en."""
+        items = [part.strip() for part in self.languages.split(",") if part.strip()]
+        chosen = _pairs(self.languages)
+        fallback = chosen.get("*") or next((item for item in items if "=" not in item), "en")
+        lang = chosen.get(channel or "", fallback)
+        return "ko" if lang == "ko" else "en"
 
     def severity_map(self) -> dict[str, str]:
         return _pairs(self.severity_channels)

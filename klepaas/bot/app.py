@@ -18,7 +18,12 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from klepaas.bot.workspaces import WorkspaceAuthorize, answer_each_request_with_its_workspace_client
+from klepaas.bot.workspaces import (
+    TeamTokens,
+    WorkspaceAuthorize,
+    WorkspaceClients,
+    answer_each_request_with_its_workspace_client,
+)
 from klepaas.commands.services import Services
 from klepaas.config import Settings
 from klepaas.errors import ConfigError
@@ -62,7 +67,10 @@ def build_bot(services: Services, settings: Settings, *, client: AsyncWebClient 
     )
     deps = build_deps(services, client, settings)
     if authorize is not None:
-        answer_each_request_with_its_workspace_client(app)
+        # Posts no request started go with the token of the workspace owning their channel.
+        clients = WorkspaceClients(authorize.tokens, client)
+        deps.replier.workspaces = clients
+        answer_each_request_with_its_workspace_client(app, clients)
     register(app, deps)
 
     @app.error
@@ -83,7 +91,7 @@ def _workspace_authorize(
     if key is None:
         return None  # single workspace: SLACK_BOT_TOKEN for everything (Bolt's own default)
     installations = SlackInstallations(services.storage.engine, Sealer(key.get_secret_value()))
-    return WorkspaceAuthorize(installations, client.token)
+    return WorkspaceAuthorize(TeamTokens(installations), client.token)
 
 
 def _without_token(client: AsyncWebClient) -> AsyncWebClient:

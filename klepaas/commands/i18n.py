@@ -42,6 +42,14 @@ _M: dict[str, tuple[str, str]] = {
         "재생성: 모든 파드를 멈춘 뒤 새로 시작",
     ),
     "button.rollback": ("Roll back", "롤백"),
+    "alert.button.restart": ("Restart", "재시작"),
+    "alert.button.rollback": ("Rollback", "롤백"),
+    "alert.button.logs": ("Logs", "로그"),
+    "alert.button.silence": ("Silence 1h", "1시간 알림 끄기"),
+    "alert.silenced_by": (
+        ":zzz: Silenced by <@{user}> until {until}",
+        ":zzz: <@{user}>님이 {until}까지 알림을 껐습니다",
+    ),
     # ---- kinds ----
     "kind.deployment": ("deployment", "앱(디플로이먼트)"),
     "kind.pod": ("pod", "파드"),

@@ -29,6 +29,7 @@ class AlertMessageRecord(SQLModel, table=True):
     source: str = Field(max_length=16)
     channel: str = Field(max_length=64)
     ts: str | None = Field(default=None, max_length=32)
+    namespace: str | None = Field(default=None, max_length=253)  # the group's, for silence_alert's policy
     digest: str = Field(max_length=64)
     status: str = Field(max_length=16)
     posted_at: float = Field(sa_column=Column(Float, nullable=False))
@@ -53,6 +54,7 @@ class AlertMessage:
     status: str
     posted_at: float
     updated_at: float
+    namespace: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def _session(engine: Engine) -> Iterator[Session]:
 
 def _entry(row: AlertMessageRecord) -> AlertMessage:
     return AlertMessage(row.key, row.source, row.channel, row.ts, row.digest, row.status, row.posted_at,
-                        row.updated_at)
+                        row.updated_at, row.namespace)
 
 
 def app_silence_key(namespace: str, app: str) -> str:
@@ -100,16 +102,17 @@ class AlertMessages:
             return _entry(row) if row is not None else None
 
     def save(self, *, key: str, source: str, channel: str, ts: str | None, digest: str, status: str,
-             now: float | None = None) -> AlertMessage:
+             namespace: str | None = None, now: float | None = None) -> AlertMessage:
         """Insert or update the group's row (ts kept when None is given for an existing row)."""
         now = time.time() if now is None else now
         with _session(self._engine) as session:
             row = session.get(AlertMessageRecord, key[:300])
             if row is None:
                 row = AlertMessageRecord(key=key[:300], source=source, channel=channel, ts=ts, digest=digest,
-                                         status=status, posted_at=now, updated_at=now)
+                                         status=status, namespace=namespace, posted_at=now, updated_at=now)
             else:
                 row.channel, row.digest, row.status, row.updated_at = channel, digest, status, now
+                row.namespace = namespace or row.namespace
                 if ts is not None:
                     row.ts = ts
             session.add(row)

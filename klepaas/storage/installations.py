@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Column, Engine, Float, Text, update
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel, col, select
 
 from klepaas.errors import ConfigError
 from klepaas.storage.approvals import _session
@@ -106,6 +106,16 @@ class SlackInstallations:
         with _session(self._engine) as session:
             row = session.get(SlackInstallationRecord, team_id or "-")
             return self._sealer.open(row.sealed) if row is not None else None
+
+    def teams(self) -> list[str]:
+        """The workspaces with an installation of their own (not an org-wide one), oldest first."""
+        with _session(self._engine) as session:
+            rows = session.exec(
+                select(SlackInstallationRecord.team_id)
+                .where(col(SlackInstallationRecord.team_id) != "-")
+                .order_by(col(SlackInstallationRecord.installed_at))
+            ).all()
+            return list(rows)
 
     def delete(self, team_id: str | None) -> None:
         with _session(self._engine) as session:

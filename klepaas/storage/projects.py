@@ -28,6 +28,8 @@ class ProjectRecord(SQLModel, table=True):
     container: str | None = Field(default=None, max_length=63)
     image_template: str = Field(max_length=500)
     channel: str = Field(max_length=80)
+    # The Slack workspace (team id) of `channel`: posts about the project use its token.
+    workspace: str | None = Field(default=None, max_length=64)
     trigger: str = Field(default="push", max_length=16)  # push | workflow_run
     workflow: str | None = Field(default=None, max_length=200)  # for `build` (workflow_dispatch)
     created_by: str = Field(max_length=128)
@@ -59,6 +61,7 @@ class Project:
     workflow: str | None
     created_by: str
     created_at: float
+    workspace: str | None = None  # the Slack workspace of `channel`
 
     @classmethod
     def of(cls, row: ProjectRecord) -> Project:
@@ -75,6 +78,7 @@ class Project:
             workflow=row.workflow,
             created_by=row.created_by,
             created_at=row.created_at,
+            workspace=row.workspace,
         )
 
     def image_for(self, sha: str, tag: str | None = None) -> str:
@@ -102,6 +106,7 @@ class Projects:
         container: str | None = None,
         trigger: str = "push",
         workflow: str | None = None,
+        workspace: str | None = None,
         now: float | None = None,
     ) -> Project:
         row = ProjectRecord(
@@ -113,6 +118,7 @@ class Projects:
             container=container,
             image_template=image_template,
             channel=channel,
+            workspace=workspace,
             trigger=trigger,
             workflow=workflow,
             created_by=created_by,

@@ -120,6 +120,9 @@ class FakeSlack:
         # Other workspaces the app is installed in: their bot token -> team id. Web API calls with
         # such a token are accepted and `auth.test` names that team.
         self.team_tokens: dict[str, str] = {}
+        # Channels of a given workspace (channel -> team id): a call naming one with another
+        # workspace's token fails with channel_not_found, as on Slack. Unlisted channels take any.
+        self.channel_teams: dict[str, str] = {}
         # users.info: a user's Slack locale ("ko-KR"), told only when asked with include_locale.
         self.user_locales: dict[str, str] = {}
 
@@ -473,6 +476,8 @@ class FakeSlack:
             body = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         elif method == "auth.test":
             body = {**handler(args), "team_id": self.team_tokens.get(token or "", TEAM_ID)}
+        elif not self._team_may_see(token, args.get("channel") or args.get("channel_id")):
+            body = {"ok": False, "error": "channel_not_found"}
         else:
             body = handler(args)
         await self._notify()
@@ -512,6 +517,17 @@ class FakeSlack:
             "ts": ts,
             "message": {"type": "message", "text": message.text, "ts": ts, "bot_id": BOT_ID},
         }
+
+    def _team_may_see(self, token: str | None, channel: Any) -> bool:
+        owner = self.channel_teams.get(str(channel)) if channel else None
+        return owner is None or owner == self.team_tokens.get(token or "", TEAM_ID)
+
+    def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        team = self.channel_teams.get(channel, TEAM_ID)
+        return {"ok": True, "channel": {"id": channel, "context_team_id": team}}
 
     def _m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         channels = [{"id": cid, "name": name} for name, cid in sorted(self.channels.items())]

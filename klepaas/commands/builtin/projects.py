@@ -133,6 +133,7 @@ async def run_add(ctx: CommandContext, args: ProjectAddArgs) -> Result:
         trigger=args.trigger,
         workflow=args.workflow,
         created_by=ctx.actor.id,
+        workspace=ctx.actor.workspace,
     )
     ko = ctx.lang == "ko"
     summary = (

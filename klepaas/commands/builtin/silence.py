@@ -4,6 +4,12 @@ The alert message's Silence 1h button is this command, run by whoever clicked, s
 who may silence (a write) and the audit log records it. A group key is the `k` of an alert's
 buttons (`am:...` from Alertmanager, `watch:...` from the cluster watcher); a plain name is an app
 in the namespace. The notifier skips a silenced key until the time is up.
+
+Policy decides on the namespace of the group being silenced, not the channel's default: a group
+key typed without `-n` takes the namespace the key names (`watch:CLUSTER/NS/APP/REASON`, or
+Alertmanager's `namespace="NS"` group label) before policy sees the arguments; when it runs, the
+group is looked up (an unknown key is refused) and a namespace that is not the group's own is
+refused with the command to type instead, so nothing is silenced on another namespace's say-so.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import re
 import time
 from typing import Any
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from klepaas.commands.builtin._admin import ko, storage, when
 from klepaas.commands.context import CommandContext
@@ -23,6 +29,7 @@ from klepaas.commands.result import Fields, Result
 from klepaas.errors import UserError
 from klepaas.storage.alerts import AlertMessages, app_silence_key
 
+_AM_NAMESPACE = re.compile(r'(?:^|[{,\s])namespace="([^"]+)"')
 _DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_SECONDS = 7 * 86400
@@ -54,10 +61,29 @@ class SilenceAlertArgs(Args):
         duration_seconds(value)
         return value
 
+    @model_validator(mode="after")
+    def _group_namespace(self) -> SilenceAlertArgs:
+        if self.namespace is None and ":" in self.target:
+            self.namespace = namespace_in_key(self.target)
+        return self
+
+
+def namespace_in_key(key: str) -> str | None:
+    """The namespace an alert group key names: the watcher's always, Alertmanager's when it groups
+    by namespace (its groupKey holds the group labels)."""
+    if key.startswith("watch:"):
+        parts = key.removeprefix("watch:").split("/")
+        return parts[1] or None if len(parts) == 4 else None
+    if key.startswith("am:"):
+        match = _AM_NAMESPACE.search(key)
+        return match.group(1) if match else None
+    return None
+
 
 async def run_silence_alert(ctx: CommandContext, args: SilenceAlertArgs) -> Result:
     if ":" in args.target:
         key, what = args.target, "this alert"
+        await _check_group(ctx, key, args.namespace)
     else:
         if args.namespace in (None, ALL_NAMESPACES):
             raise UserError("Silence an app in one namespace.", hint="silence_alert api -n staging")
@@ -77,6 +103,28 @@ async def run_silence_alert(ctx: CommandContext, args: SilenceAlertArgs) -> Resu
         blocks=[Fields(items=[("Key" if not ko(ctx) else "키", f"`{key}`")])],
         data={"key": key, "until": until, "silenced_by": by},
     )
+
+
+async def _check_group(ctx: CommandContext, key: str, namespace: str | None) -> None:
+    """The group exists, and `namespace` (what policy was checked against) is its own."""
+    repo = AlertMessages(storage(ctx).engine)
+    group = await asyncio.to_thread(repo.get, key)
+    if group is None:
+        raise UserError(
+            f"알림 그룹 `{key}`을(를) 찾을 수 없습니다."
+            if ko(ctx)
+            else f"No alert group has the key `{key}`.",
+            hint="알림 메시지의 키를 그대로 쓰거나 앱 이름으로 끄세요: silence_alert api -n staging"
+            if ko(ctx)
+            else "copy the key from the alert, or silence an app: silence_alert api -n staging",
+        )
+    own = group.namespace or namespace_in_key(key)
+    if own is not None and namespace != own:
+        raise UserError(
+            f"이 알림 그룹은 {own} 네임스페이스의 것입니다." if ko(ctx)
+            else f"This alert group is in namespace {own}, not {namespace}.",
+            hint=f"silence_alert {key} -n {own}",
+        )
 
 
 SPECS: list[CommandSpec[Any]] = [

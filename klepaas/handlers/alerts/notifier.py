@@ -11,6 +11,10 @@ restart and edited with chat.update as the group changes. What keeps it quiet:
 
 Routing: the channel bound to the alert's namespace, else the channel for its severity, else the
 default alert channel. One lock per key: two webhooks for one group cannot post two messages.
+
+Language: an alert has no person whose language it could take, so it speaks the channel's
+(`KLEPAAS_ALERT_LANGUAGES`: per channel, or one for all), English when none is set. What people
+wrote (Alertmanager's summaries, pod names, reasons) is shown as it is.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from klepaas.commands.i18n import t
 from klepaas.config import AlertSettings
 from klepaas.handlers.alerts.model import AlertView, Enrichment
 from klepaas.handlers.slack.blocks import build_message
@@ -107,7 +112,7 @@ class AlertNotifier:
         if existing is not None and existing.ts and now - existing.updated_at < window:
             self._defer(view, existing.updated_at + window - now)
             return "throttled"
-        message = await self._message(view)
+        message = await self._message(view, channel)
         if existing is not None and existing.ts:
             await self.replier.update(existing.channel, existing.ts, message)
             await asyncio.to_thread(self._save, view, channel, None, digest, now)
@@ -118,7 +123,7 @@ class AlertNotifier:
 
     def _save(self, view: AlertView, channel: str, ts: str | None, digest: str, now: float) -> None:
         self.repo.save(key=view.key, source=view.source, channel=channel, ts=ts, digest=digest,
-                       status=view.status, now=now)
+                       status=view.status, namespace=view.namespace, now=now)
 
     def _quiet(self, channel: str, now: float) -> bool:
         span = self.settings.quiet_map().get(channel)
@@ -139,7 +144,8 @@ class AlertNotifier:
 
         self._flushers[view.key] = asyncio.create_task(flush(), name=f"alert flush {view.key}")
 
-    async def _message(self, view: AlertView, silenced_text: str | None = None) -> dict[str, Any]:
+    async def _message(self, view: AlertView, channel: str) -> dict[str, Any]:
+        lang = self.settings.language_for(channel)
         enrichment: Enrichment | None = None
         if view.enrich is not None and view.status == "firing":
             enrichment = await view.enrich()
@@ -147,13 +153,13 @@ class AlertNotifier:
         if view.target is not None:
             value = button_value(view)
             buttons = [
-                ("Restart", "alert_restart", value, None),
-                ("Rollback", "alert_rollback", value, "danger"),
-                ("Logs", "alert_logs", value, None),
-                ("Silence 1h", "alert_silence", value, None),
+                (t(lang, "alert.button.restart"), "alert_restart", value, None),
+                (t(lang, "alert.button.rollback"), "alert_rollback", value, "danger"),
+                (t(lang, "alert.button.logs"), "alert_logs", value, None),
+                (t(lang, "alert.button.silence"), "alert_silence", value, None),
             ]
         return build_message("alert", view=view, enrichment=enrichment, buttons=buttons,
-                             silenced_text=silenced_text, lang="en")
+                             silenced_text=None, lang=lang)
 
     async def close(self) -> None:
         tasks = list(self._flushers.values())

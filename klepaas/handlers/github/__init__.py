@@ -117,7 +117,7 @@ async def handle_webhook(request: web.Request, side: SideContext) -> web.Respons
         await asyncio.to_thread(deliveries.set_status, delivery, "ignored", wanted)
         return _answer(202, status="ignored", reason=wanted)
 
-    where = Where(channel=project.channel, user=f"github:{wanted.author}")
+    where = Where(channel=project.channel, user=f"github:{wanted.author}", workspace=project.workspace)
 
     async def tell(message: str, hint: str | None) -> None:
         await tell_in_thread(deps, where, message, hint)

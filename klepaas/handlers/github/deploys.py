@@ -41,7 +41,13 @@ class ProjectApproval:
 
 
 def deploy_request(project: Project, intent: DeployIntent) -> Request:
-    who = Actor(id=f"github:{intent.author}", source="webhook", name=intent.author, channel=project.channel)
+    who = Actor(
+        id=f"github:{intent.author}",
+        source="webhook",
+        name=intent.author,
+        workspace=project.workspace,
+        channel=project.channel,
+    )
     args: dict[str, Any] = {
         "name": project.deployment,
         "namespace": intent.namespace(project),
@@ -75,7 +81,7 @@ def header(project: Project, intent: DeployIntent, phase: str, outcome: str | No
 async def run_deploy(deps: SlackDeps, project: Project, intent: DeployIntent, delivery_id: str) -> None:
     deliveries = WebhookDeliveries(deps.services.storage.engine)
     production = intent.environment == "production"
-    where = Where(channel=project.channel, user=f"github:{intent.author}")
+    where = Where(channel=project.channel, user=f"github:{intent.author}", workspace=project.workspace)
     phase = "awaiting_approval" if production else "started"
     ts = await deps.tasks.critical(deps.replier.post(where, header(project, intent, phase)))
     where = where.in_thread(ts)
@@ -102,6 +108,7 @@ async def run_deploy(deps: SlackDeps, project: Project, intent: DeployIntent, de
             project.channel,
             ts,
             header(project, intent, "success" if ok else "failure", outcome.result.summary),
+            workspace=project.workspace,
         )
     await asyncio.to_thread(deliveries.set_status, delivery_id, status, outcome.result.summary)
     await _record_history(deps, project, intent, outcome, ok)

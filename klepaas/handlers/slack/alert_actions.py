@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from klepaas.commands.i18n import t
 from klepaas.commands.pipeline import Request
 from klepaas.errors import UserError
 from klepaas.handlers.slack import flow
@@ -62,7 +63,8 @@ async def run_button(
 
 
 async def show_silence(deps: SlackDeps, channel: str, key: str, message: dict[str, Any]) -> None:
-    """Say on the alert message who silenced it and until when (if a silence is in force)."""
+    """Say on the alert message who silenced it and until when (if a silence is in force), in the
+    alert channel's language like the alert itself."""
     repo = AlertMessages(deps.services.storage.engine)
     silence = await asyncio.to_thread(repo.silence_of, key)
     ts = message.get("ts")
@@ -70,10 +72,11 @@ async def show_silence(deps: SlackDeps, channel: str, key: str, message: dict[st
         return  # refused, or still waiting for an approval: nothing took hold
     until, by = silence
     when = datetime.fromtimestamp(until, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lang = deps.settings.alerts.language_for(channel)
     note = {
         "type": "context",
         "block_id": SILENCED_BLOCK,
-        "elements": [{"type": "mrkdwn", "text": f":zzz: Silenced by <@{by}> until {when}"}],
+        "elements": [{"type": "mrkdwn", "text": t(lang, "alert.silenced_by", user=by, until=when)}],
     }
     blocks = [b for b in message.get("blocks") or [] if b.get("block_id") != SILENCED_BLOCK]
     await deps.replier.client.chat_update(

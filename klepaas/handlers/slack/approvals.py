@@ -355,6 +355,7 @@ async def show_decision(
         entry.channel,
         entry.message_ts,
         decided_message(entry, outcome=outcome, rollback_value=rollback_value),
+        workspace=entry.workspace,
     )
 
 

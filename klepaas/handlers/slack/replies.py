@@ -8,7 +8,9 @@ message keeping their newest lines.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -66,20 +68,38 @@ def answer_with(client: AsyncWebClient) -> Token[AsyncWebClient | None]:
     return _request_client.set(client)
 
 
+# (channel, workspace if known) -> the client with the token of the workspace owning the channel
+# (`klepaas.bot.workspaces.WorkspaceClients`, set when workspaces may install the app).
+WorkspaceClient = Callable[[str, str | None], Awaitable[AsyncWebClient]]
+
+
 class Replier:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, workspaces: WorkspaceClient | None = None) -> None:
         self._default = client
+        self.workspaces = workspaces
 
     @property
     def client(self) -> AsyncWebClient:
         """The request's workspace client while answering a Slack request, else the default one
-        (SLACK_BOT_TOKEN) for work no request started (expiry sweeps, alerts, GitHub deploys)."""
+        (SLACK_BOT_TOKEN). Posts go through `client_for`, which also knows other workspaces."""
         return _request_client.get() or self._default
+
+    async def client_for(self, channel: str, workspace: str | None = None) -> AsyncWebClient:
+        """The client to post in `channel` with: the request's own while answering a Slack request;
+        for work no request started (expiry sweeps, alerts, GitHub deploys) the client of the
+        workspace owning the channel, SLACK_BOT_TOKEN's with a single workspace."""
+        request = _request_client.get()
+        if request is not None:
+            return request
+        if self.workspaces is None:
+            return self._default
+        return await self.workspaces(channel, workspace)
 
     async def post(self, where: Where, message: dict[str, Any]) -> str | None:
         """Post in the channel (thread); returns the message ts, None if it went by response_url."""
+        client = await self.client_for(where.channel, where.workspace)
         try:
-            response = await self.client.chat_postMessage(
+            response = await client.chat_postMessage(
                 channel=where.channel,
                 thread_ts=where.thread_ts,
                 text=message["text"],
@@ -92,12 +112,16 @@ class Replier:
             return None
         return str(response["ts"])
 
-    async def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
-        await self.client.chat_update(channel=channel, ts=ts, text=message["text"], blocks=message["blocks"])
+    async def update(
+        self, channel: str, ts: str, message: dict[str, Any], *, workspace: str | None = None
+    ) -> None:
+        client = await self.client_for(channel, workspace)
+        await client.chat_update(channel=channel, ts=ts, text=message["text"], blocks=message["blocks"])
 
     async def ephemeral(self, where: Where, message: dict[str, Any]) -> None:
+        client = await self.client_for(where.channel, where.workspace)
         try:
-            await self.client.chat_postEphemeral(
+            await client.chat_postEphemeral(
                 channel=where.channel,
                 user=where.user,
                 thread_ts=where.thread_ts,
@@ -115,29 +139,39 @@ class Replier:
     async def result(
         self, where: Where, result: Result, *, asked_by: str | None = None, asked: str | None = None
     ) -> str | None:
-        """Post a Result (long logs as files in its thread); returns the message ts."""
-        shown, files = split_long_code(result, where.lang)
-        shown = fit_result(shown, where.lang)
-        message = build_message("result", result=shown, asked_by=asked_by, asked=asked, lang=where.lang)
-        ts = await self.post(where, message)
-        for file in files:
-            await self.client.files_upload_v2(
-                channel=where.channel,
-                thread_ts=where.thread_ts or ts,
-                content=file.content,
-                filename=file.filename,
-                title=file.title,
-            )
-        for image in (block for block in result.blocks if isinstance(block, Image)):
-            await self.client.files_upload_v2(
-                channel=where.channel,
-                thread_ts=where.thread_ts or ts,
-                file=image.path,
-                filename=Path(image.path).name,
-                title=image.title,
-                alt_txt=image.alt or image.title,
-            )
-        return ts
+        """Post a Result (long logs as files in its thread); returns the message ts.
+
+        Its images (chart PNGs in the temp dir) are deleted once uploaded, and also when the post
+        or an upload fails: Slack keeps the uploaded copy, nothing else reads the file."""
+        images = [block for block in result.blocks if isinstance(block, Image)]
+        try:
+            shown, files = split_long_code(result, where.lang)
+            shown = fit_result(shown, where.lang)
+            message = build_message("result", result=shown, asked_by=asked_by, asked=asked, lang=where.lang)
+            ts = await self.post(where, message)
+            client = await self.client_for(where.channel, where.workspace)
+            for file in files:
+                await client.files_upload_v2(
+                    channel=where.channel,
+                    thread_ts=where.thread_ts or ts,
+                    content=file.content,
+                    filename=file.filename,
+                    title=file.title,
+                )
+            for image in images:
+                await client.files_upload_v2(
+                    channel=where.channel,
+                    thread_ts=where.thread_ts or ts,
+                    file=image.path,
+                    filename=Path(image.path).name,
+                    title=image.title,
+                    alt_txt=image.alt or image.title,
+                )
+            return ts
+        finally:
+            for image in images:
+                with contextlib.suppress(FileNotFoundError):
+                    Path(image.path).unlink()
 
     async def _respond(self, url: str, message: dict[str, Any], *, response_type: str) -> None:
         webhook = AsyncWebhookClient(url)

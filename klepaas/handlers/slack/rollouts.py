@@ -100,12 +100,12 @@ async def follow_rollout(
             if finished:
                 await replier.post(where, message)
         elif finished or time.monotonic() - last_edit >= min_interval:
-            await replier.update(where.channel, ts, message)
+            await replier.update(where.channel, ts, message, workspace=where.workspace)
             last_edit, unsent = time.monotonic(), None
         else:
             unsent = message
         if finished:
             break
     if unsent is not None and ts is not None:
-        await replier.update(where.channel, ts, unsent)
+        await replier.update(where.channel, ts, unsent, workspace=where.workspace)
     return verdict
