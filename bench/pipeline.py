@@ -304,6 +304,7 @@ async def time_both(
         elapsed = time.perf_counter() - start
         if not outcome.ok:
             raise SystemExit(f"{text(i)!r} failed: {outcome.result.summary}")
+        await pipeline.drain()  # a read's audit completion, written behind its answer: not the bare run's
         bare_elapsed = await asyncio.to_thread(bare_timed, i)
         if i >= WARMUP:
             piped.append(elapsed)
@@ -435,7 +436,6 @@ async def overhead(
         stages.take(0.0)
         bare_counter.take()
         piped, plain = await time_both(pipeline, text, same, runs)
-        await pipeline.drain()  # the last read's audit completion, written behind its answer
         requests = counter.take() / (runs + WARMUP)
         plain_requests = bare_counter.take() / (runs + WARMUP)
         audited = audit.take() / (runs + WARMUP)

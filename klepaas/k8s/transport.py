@@ -142,11 +142,18 @@ def throttle_token_hook(cfg: k8s_client.Configuration) -> None:
     next_run = 0.0
 
     def throttled(configuration: k8s_client.Configuration) -> None:
-        nonlocal next_run
+        nonlocal hook, next_run
         now = time.monotonic()
-        if now >= next_run:
-            next_run = now + TOKEN_HOOK_INTERVAL_SECONDS
-            hook(configuration)
+        if now < next_run:
+            return
+        next_run = now + TOKEN_HOOK_INTERVAL_SECONDS
+        hook(configuration)
+        # The kubeconfig loader's hook installs a fresh hook of its own each time it runs: that
+        # one is the hook to run next time, behind the throttle again.
+        renewed = configuration.refresh_api_key_hook
+        if renewed is not None and renewed is not throttled:
+            hook = renewed
+            configuration.refresh_api_key_hook = throttled
 
     cfg.refresh_api_key_hook = throttled
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from kubernetes import client as k8s_client
+from kubernetes.client import configuration as k8s_configuration
 
 from klepaas.k8s.gateway import KubernetesGateway
 from klepaas.k8s.sandbox.cluster import SandboxCluster
@@ -21,6 +22,7 @@ def test_the_token_hook_runs_at_most_once_per_interval_and_again_after_it() -> N
     def hook(configuration: k8s_client.Configuration) -> None:
         runs.append(time.monotonic())
         configuration.api_key["BearerToken"] = f"token-{len(runs)}"
+        configuration.refresh_api_key_hook = hook  # as kubernetes.config's own hook does, each run
 
     cfg.refresh_api_key_hook = hook
     throttle_token_hook(cfg)
@@ -31,6 +33,7 @@ def test_the_token_hook_runs_at_most_once_per_interval_and_again_after_it() -> N
 
     assert first == ["token-1"] * 50  # the token the hook last set, without running it again
     assert later == "token-2" and len(runs) == 2
+    assert cfg.get_api_key_with_prefix("BearerToken") == "token-2" and len(runs) == 2  # still throttled
 
 
 def test_a_configuration_without_a_token_hook_is_left_alone() -> None:
@@ -40,16 +43,21 @@ def test_a_configuration_without_a_token_hook_is_left_alone() -> None:
 
 
 @pytest.mark.sandbox(samples=True)
-async def test_a_kubeconfig_token_still_authenticates_every_request(
-    sandbox: SandboxCluster, kubeconfig_path: Path
+async def test_a_kubeconfig_token_authenticates_every_request_without_reloading_it_each_time(
+    sandbox: SandboxCluster, kubeconfig_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await samples_ready(sandbox)
+    reloads: list[int] = []  # the kubeconfig hook re-applies the host, which reads the proxy settings
+    real_getproxies = k8s_configuration.getproxies
+    monkeypatch.setattr(k8s_configuration, "getproxies", lambda: reloads.append(1) or real_getproxies())
     clusters = clusters_for(kubeconfig_path)
     try:
         gateway = clusters.get()
         assert isinstance(gateway, KubernetesGateway)
         assert gateway._api_client.configuration.refresh_api_key_hook is not None  # a token user
+        reloads.clear()
         names = [(await gateway.get_deployment("default", "nginx")).name for _ in range(20)]
     finally:
         clusters.close()
     assert names == ["nginx"] * 20
+    assert len(reloads) <= 2  # at most once a second, not once per request
