@@ -6,9 +6,10 @@ logged once with its traceback and reported as a short internal error.
 
 At most `max_running` spawned requests run at once (`KLEPAAS_SLACK_CONCURRENCY`); the others wait
 their turn, in order. A burst of commands then cannot flood the event loop with ready callbacks
-and the Kubernetes thread pool with calls, which is what made acks late: the acks share the loop
-(and the GIL) with this work. Waiting on a person or a rollout uses no CPU, so that work gives its
-slot back meanwhile (`paused`) rather than blocking everyone behind a 15-minute approval.
+and the Kubernetes thread pool with calls: the acks, sent from the socket thread
+(`klepaas.bot.socket_mode`), still share the GIL and the CPU with this work. Waiting on a person
+or a rollout uses no CPU, so that work gives its slot back meanwhile (`paused`) rather than
+blocking everyone behind a 15-minute approval.
 
 Nothing accepted is lost: work spawned with an `Admission` is first recorded durably (`accept`,
 before it waits for a slot), so a crash leaves a row the next start marks interrupted; cancelled
