@@ -22,14 +22,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Engine, Float, Integer, Table, Text, insert
+from sqlalchemy import Column, DateTime, Engine, Float, Integer, Table, Text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from klepaas.errors import Unavailable
 from klepaas.storage.installations import Sealer
 from klepaas.storage.models import utcnow
-from klepaas.storage.repositories import _joined
+from klepaas.storage.repositories import _Direct, _insert_of, _joined, _returned_id
 
 
 class RoleGrant(SQLModel, table=True):
@@ -197,11 +198,17 @@ class DeploymentEntry:
     summary: str
 
 
+_LOGGED = (
+    "at", "app", "namespace", "cluster", "command", "revision", "image_before", "image_after",
+    "commit", "trigger", "actor_id", "outcome", "audit_id", "summary",
+)
+
+
 class DeploymentLog:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         table: Table = DeploymentRecord.__table__  # type: ignore[attr-defined]
-        self._insert = insert(table).returning(table.c.id)
+        self._insert = _Direct(_insert_of(table, _LOGGED).returning(table.c.id), engine)
 
     def record(
         self,
@@ -219,7 +226,7 @@ class DeploymentLog:
         commit: str | None = None,
         audit_id: int | None = None,
         summary: str = "",
-        connection: Connection | None = None,
+        connection: PoolProxiedConnection | None = None,
     ) -> int:
         row = {
             "at": utcnow(),
@@ -237,9 +244,9 @@ class DeploymentLog:
             "audit_id": audit_id,
             "summary": summary[:500],
         }
-        # A Core INSERT ... RETURNING (built once): every change command writes one of these.
+        # Every change command writes one of these, with its audit row's completion.
         with _joined(self._engine, connection) as joined:
-            return int(joined.execute(self._insert, row).scalar_one())
+            return _returned_id(self._insert.execute(joined, row))
 
     def recent(
         self, n: int = 20, *, app: str | None = None, namespace: str | None = None

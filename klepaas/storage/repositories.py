@@ -12,6 +12,7 @@ about three times as much per request and bought nothing here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -75,20 +77,43 @@ def _transaction(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def _joined(engine: Engine, connection: Connection | None) -> Iterator[Connection]:
+def _raw_transaction(engine: Engine) -> Iterator[PoolProxiedConnection]:
+    """A pooled DBAPI connection in one transaction, committed on leaving (rolled back on an
+    error) and returned to the pool: for the `_Direct` writes, without SQLAlchemy's Connection
+    and Transaction objects around them. Database errors surface as `Unavailable`."""
+    dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+    try:
+        raw = engine.raw_connection()
+    except SQLAlchemyError as exc:
+        raise _unavailable(exc) from exc
+    try:
+        yield raw
+        raw.commit()
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            raw.rollback()
+        if isinstance(exc, dbapi_error):
+            raise _unavailable(exc) from exc
+        raise
+    finally:
+        raw.close()
+
+
+@contextmanager
+def _joined(engine: Engine, connection: PoolProxiedConnection | None) -> Iterator[PoolProxiedConnection]:
     """The caller's transaction when it passes one (`Storage.transaction`), else one of our own."""
     if connection is not None:
         yield connection
         return
-    with _transaction(engine) as own:
+    with _raw_transaction(engine) as own:
         yield own
 
 
 class _Direct:
-    """A Core statement compiled once for the engine's dialect and run on the DBAPI cursor of the
-    caller's connection (its transaction): for the writes every request makes, SQLAlchemy's
-    execution machinery cost about two thirds of their CPU, time the storage thread otherwise
-    holds the GIL against the request it records. Values go through the column types' own bind
+    """A Core statement compiled once for the engine's dialect and run on the DBAPI cursor of a
+    pooled connection: for the writes every request makes, SQLAlchemy's execution machinery (and
+    its Connection and Transaction objects) cost most of their CPU, time the storage thread
+    otherwise holds the GIL against the request it records. Values go through the column types' own bind
     processors, so what is stored reads back through SQLAlchemy exactly as before."""
 
     def __init__(self, statement: UpdateBase, engine: Engine) -> None:
@@ -104,13 +129,14 @@ class _Direct:
                 self._processors[name] = processor
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
 
-    def execute(self, connection: Connection, params: dict[str, Any]) -> Any:
-        """Run with `params`; returns the DBAPI cursor (for RETURNING rows and the row count)."""
+    def execute(self, connection: PoolProxiedConnection, params: dict[str, Any]) -> Any:
+        """Run with `params` in `connection`'s transaction (`_raw_transaction`); returns the DBAPI
+        cursor (for RETURNING rows and the row count)."""
         values = self._compiled.construct_params(params)
         for name, process in self._processors.items():
             values[name] = process(values[name])
         arguments = [values[name] for name in self._positions] if self._positions is not None else values
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = connection.cursor()
         try:
             cursor.execute(self._sql, arguments)
         except self._dbapi_error as exc:
@@ -330,7 +356,7 @@ class AuditLog:
             "outcome": AuditOutcome.PENDING.value,
             "runner": current_runner(),
         }
-        with _transaction(self._engine) as connection:
+        with _raw_transaction(self._engine) as connection:
             return _returned_id(self._insert.execute(connection, row))
 
     def fill(self, audit_id: int, **fields: Any) -> int:
@@ -373,7 +399,7 @@ class AuditLog:
         outcome: AuditOutcome | str,
         approver: str | None = None,
         error: str | None = None,
-        connection: Connection | None = None,
+        connection: PoolProxiedConnection | None = None,
     ) -> None:
         """`finish` without reading the row back, in the caller's transaction if it passes one:
         what every request does, with its history and deployment rows."""
@@ -433,7 +459,7 @@ class History:
         namespace: str | None = None,
         cluster: str | None = None,
         summary: str = "",
-        connection: Connection | None = None,
+        connection: PoolProxiedConnection | None = None,
     ) -> int:
         row = {
             "ran_at": utcnow(),

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 from klepaas.storage.engine import make_engine
 from klepaas.storage.migrate import migrate_engine
 from klepaas.storage.pending import PendingWrites
-from klepaas.storage.repositories import AuditLog, History, _transaction
+from klepaas.storage.repositories import AuditLog, History, _raw_transaction
 
 
 @dataclass
@@ -37,10 +38,11 @@ class Storage:
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One transaction for several writes (repository methods take it as `connection=`):
-        committed together on leaving, or not at all."""
-        with _transaction(self.engine) as connection:
+    def transaction(self) -> Iterator[PoolProxiedConnection]:
+        """One transaction for several of the per-request writes (`AuditLog.complete`,
+        `History.record`, `DeploymentLog.record` take it as `connection=`): committed together
+        on leaving, or not at all."""
+        with _raw_transaction(self.engine) as connection:
             yield connection
 
     def close(self) -> None:

@@ -151,7 +151,7 @@ def test_a_transaction_that_fails_keeps_none_of_its_writes(database_url: str) ->
         audit_id = storage.audit.begin(actor_id="U1", source="console", command="status")
         with pytest.raises(Unavailable), storage.transaction() as connection:
             storage.audit.complete(audit_id, outcome="success", connection=connection)
-            connection.exec_driver_sql("DROP TABLE command_history")  # gone under its feet
+            connection.cursor().execute("DROP TABLE command_history")  # gone under its feet
             storage.history.record(actor_id="U1", source="console", command="status", connection=connection)
     finally:
         pending = storage.audit.get(audit_id)
