@@ -529,6 +529,43 @@ _M: dict[str, tuple[str, str]] = {
     "k8s.no_config": ("no Kubernetes configuration found", "쿠버네티스 설정을 찾을 수 없습니다"),
     "k8s.no_context": ("the kubeconfig has no current context", "kubeconfig에 현재 컨텍스트가 없습니다"),
     "k8s.connections_closed": ("the cluster connections are closed", "클러스터 연결이 닫혀 있습니다"),
+    # A rollout's progress, as klepaas.k8s.rollout words it (kubectl rollout status's wording).
+    "rollout.observing": (
+        "waiting for the deployment spec update to be observed",
+        "디플로이먼트 변경이 반영되기를 기다리는 중",
+    ),
+    "rollout.deadline": (
+        'deployment "{name}" exceeded its progress deadline',
+        '디플로이먼트 "{name}"이(가) 진행 기한을 넘겼습니다',
+    ),
+    "rollout.pod_failing": ("pod {pod} of the new revision: {reason}", "새 리비전의 파드 {pod}: {reason}"),
+    "rollout.updating": (
+        "{updated} of {desired} new replicas updated",
+        "새 레플리카 {desired}개 중 {updated}개 업데이트됨",
+    ),
+    "rollout.terminating": (
+        "{count} old replicas pending termination",
+        "이전 레플리카 {count}개 종료 대기 중",
+    ),
+    "rollout.available": (
+        "{available} of {updated} updated replicas available",
+        "업데이트된 레플리카 {updated}개 중 {available}개 사용 가능",
+    ),
+    "rollout.done": ('deployment "{name}" successfully rolled out', '디플로이먼트 "{name}" 롤아웃 완료'),
+    "rollout.timed_out": (
+        "timed out after {seconds}s: {message}",
+        "{seconds}초 안에 끝나지 않았습니다: {message}",
+    ),
+    "rollout.line": (
+        "rollout {name} ({namespace}){revision}: {updated}/{desired} updated, {ready} ready, "
+        "{available} available",
+        "롤아웃 {name} ({namespace}){revision}: 업데이트 {updated}/{desired}, 준비 {ready}, "
+        "사용 가능 {available}",
+    ),
+    "rollout.old": (", {count} old", ", 이전 {count}"),
+    "rollout.following": ("following rollout of {name}…", "{name} 롤아웃을 지켜보는 중…"),
+    "rollout.pod": ("pod {pod}/{container}: {reason}", "파드 {pod}/{container}: {reason}"),
+    "rollout.restarts": (" ({count} restarts)", " (재시작 {count}회)"),
     "k8s.deleted_during_rollout": (
         'deployment "{name}" was deleted during the rollout',
         '배포 도중 디플로이먼트 "{name}"이(가) 삭제되었습니다',

@@ -189,6 +189,29 @@ def usage_problem(problem: str, lang: Lang) -> str:
     return said if has_hangul(said) else t(lang, "fallback.usage", detail=problem)
 
 
+ROLLOUT_KEYS: tuple[str, ...] = (
+    "rollout.observing",
+    "rollout.deadline",
+    "rollout.pod_failing",
+    "rollout.updating",
+    "rollout.terminating",
+    "rollout.available",
+    "rollout.done",
+    "k8s.deleted_during_rollout",
+)
+
+
+def rollout_message(message: str, lang: Lang) -> str:
+    """A rollout snapshot's message (`klepaas.k8s.rollout` words it in English) in `lang`."""
+    if lang == "en" or not message:
+        return message
+    timed_out = _pattern("rollout.timed_out").fullmatch(message)
+    if timed_out is not None:
+        inner = rollout_message(timed_out.group("message"), lang)
+        return t(lang, "rollout.timed_out", seconds=timed_out.group("seconds"), message=inner)
+    return reword(message, ROLLOUT_KEYS, lang) or message
+
+
 def reword(text: str, keys: Iterable[str], lang: Lang) -> str | None:
     """`text` said with the first of `keys` whose English wording it is, in `lang`; or None."""
     for key in keys:

@@ -9,7 +9,7 @@ from rich.live import Live
 from rich.text import Text
 
 from klepaas.commands.i18n import t
-from klepaas.commands.localise import error_words
+from klepaas.commands.localise import error_words, rollout_message
 from klepaas.commands.pipeline import Pipeline, RolloutTarget
 from klepaas.errors import KlepaasError
 from klepaas.llm.plan import Lang
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from klepaas.k8s.rollout import RolloutSnapshot
 
 
-def snapshot_line(snapshot: RolloutSnapshot) -> Text:
-    """`rollout api (staging) rev 4: 2/3 updated, 2 ready, 2 available, 1 old — message`."""
+def snapshot_line(snapshot: RolloutSnapshot, lang: Lang = "en") -> Text:
+    """`rollout api (staging) rev 4: 2/3 updated, 2 ready, 2 available, 1 old — message`, in `lang`."""
     if snapshot.done:
         mark, style = "✓", "green"
     elif snapshot.failed or snapshot.timed_out:
@@ -28,17 +28,28 @@ def snapshot_line(snapshot: RolloutSnapshot) -> Text:
         mark, style = "…", "yellow"
     revision = f" rev {snapshot.revision}" if snapshot.revision is not None else ""
     line = Text(f"{mark} ", style=f"bold {style}")
-    line.append(f"rollout {snapshot.name} ({snapshot.namespace}){revision}: ")
-    line.append(f"{snapshot.updated}/{snapshot.desired} updated, {snapshot.ready} ready, ")
-    line.append(f"{snapshot.available} available")
+    line.append(
+        t(
+            lang,
+            "rollout.line",
+            name=snapshot.name,
+            namespace=snapshot.namespace,
+            revision=revision,
+            updated=snapshot.updated,
+            desired=snapshot.desired,
+            ready=snapshot.ready,
+            available=snapshot.available,
+        )
+    )
     if snapshot.old_replicas:
-        line.append(f", {snapshot.old_replicas} old")
+        line.append(t(lang, "rollout.old", count=snapshot.old_replicas))
     if snapshot.message:
-        line.append(f" — {snapshot.message}", style="dim")
+        line.append(f" — {rollout_message(snapshot.message, lang)}", style="dim")
     for problem in snapshot.failing_pods[:3]:
-        line.append(f"\n    pod {problem.pod}/{problem.container}: {problem.reason}", style="red")
+        pod = t(lang, "rollout.pod", pod=problem.pod, container=problem.container, reason=problem.reason)
+        line.append(f"\n    {pod}", style="red")
         if problem.restarts:
-            line.append(f" ({problem.restarts} restarts)", style="red")
+            line.append(t(lang, "rollout.restarts", count=problem.restarts), style="red")
     return line
 
 
@@ -51,17 +62,17 @@ async def follow_rollout(
     try:
         if console.is_terminal:
             with Live(
-                Text(f"following rollout of {target.name}…", style="dim"),
+                Text(t(lang, "rollout.following", name=target.name), style="dim"),
                 console=console,
                 transient=False,
                 refresh_per_second=8,
             ) as live:
                 async for snapshot in pipeline.follow_rollout(target):
-                    live.update(snapshot_line(snapshot))
+                    live.update(snapshot_line(snapshot, lang))
                     last = snapshot
         else:
             async for snapshot in pipeline.follow_rollout(target):
-                console.print(snapshot_line(snapshot))
+                console.print(snapshot_line(snapshot, lang))
                 last = snapshot
     except KlepaasError as exc:  # the command itself succeeded; say why we stopped watching
         words = error_words(exc, lang)

@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from klepaas.commands.localise import rollout_message
 from klepaas.commands.pipeline import Pipeline, RolloutTarget
 from klepaas.handlers.slack.blocks import build_message
 from klepaas.handlers.slack.replies import Replier, Where
@@ -36,7 +37,7 @@ def _phase(snapshot: RolloutSnapshot) -> str:
 
 
 def _message_text(snapshot: RolloutSnapshot, lang: Lang) -> str:
-    lines = [snapshot.message] if snapshot.message else []
+    lines = [rollout_message(snapshot.message, lang)] if snapshot.message else []
     for problem in snapshot.failing_pods[:5]:
         lines.append(f"{problem.pod}/{problem.container}: {problem.reason}")
     if snapshot.timed_out and not snapshot.message:
