@@ -541,14 +541,10 @@ class KubernetesGateway:
         try:
             deployment = await self.get_deployment(namespace, name)
         except BaseException:
-            pods.cancel()
-            with contextlib.suppress(BaseException):
-                await pods  # its outcome does not matter any more; never leave it unretrieved
+            await _abandon(pods)
             raise
         if deployment.label_selector != known:
-            pods.cancel()
-            with contextlib.suppress(BaseException):
-                await pods
+            await _abandon(pods)
             return deployment, await self.list_pods(namespace, label_selector=deployment.label_selector)
         return deployment, await pods
 
@@ -861,6 +857,16 @@ class KubernetesGateway:
                     yield WatchEvent(etype, kind.parse(obj), rv)
         finally:
             reader.abort()
+
+
+async def _abandon(task: asyncio.Future[Any]) -> None:
+    """Cancel `task`, whose outcome no longer matters, and wait for it to end; its error, if any,
+    is taken so that it is not reported as never retrieved. A cancellation of the caller while
+    waiting still propagates."""
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()
 
 
 def _close(name: str, candidates: list[str]) -> list[str]:

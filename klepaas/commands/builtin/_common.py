@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -157,8 +156,9 @@ async def read_alongside_dry_run(read: Awaitable[T], dry_run: Awaitable[D]) -> t
         answer = await read_task
     except BaseException:
         dry_task.cancel()
-        with contextlib.suppress(BaseException):
-            await dry_task
+        await asyncio.wait([dry_task])  # ended before the error goes on; a cancellation of ours still does
+        if not dry_task.cancelled():
+            dry_task.exception()  # taken: not reported as never retrieved
         raise
     return answer, await dry_task
 
