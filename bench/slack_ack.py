@@ -11,9 +11,9 @@ neither the event loop nor the GIL with the bot. Variants:
 
 - klepaas: the real bot (`BotRunner`) over the sandbox cluster with its sample apps (`klepaas
   sandbox` in a child process, as a real cluster is elsewhere), and SQLite; its socket client
-  reads and acks on a thread of its own (`klepaas.bot.socket_mode`), while every command also
-  runs for real in the background on the main loop (status through the pipeline, the reply
-  posted), so the acks compete with that work for the GIL and the CPU;
+  reads and acks in a process of its own (`klepaas.bot.socket_process`), while every command
+  also runs for real in the bot's process (status through the pipeline, the reply posted), so
+  the acks compete with that work for the CPU (two cores, shared with the sandbox and the peer);
 - bare Bolt, defaults: a listener that only calls `ack()`, `process_before_response=False`;
 - bare Bolt, process_before_response=True: the same listener.
 
@@ -269,7 +269,7 @@ async def main(commands: int, replies: int) -> None:
 
     print(f"ack latency over {commands} slash commands, measured by the local Slack server (ms)")
     print(f"{'':<44} {'p50':>8} {'p99':>8} {'max':>8}")
-    print(_row("klepaas (acks on the socket thread)", klepaas))
+    print(_row("klepaas (acks in the socket process)", klepaas))
     print(_row(f"klepaas, one command in flight (n={replies})", idle_acks))
     print(_row("bare Bolt, defaults (listener only acks)", bolt_default))
     print(_row("bare Bolt, process_before_response=True", bolt_pbr))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
@@ -32,12 +31,6 @@ from klepaas.logging import get_logger
 from klepaas.storage.approvals import Approvals
 
 log = get_logger(__name__)
-
-# The socket thread acks each envelope (`klepaas.bot.socket_mode`) but needs the GIL to do it, and
-# the main thread, busy with commands, holds it until it blocks or the switch interval (5 ms by
-# default) runs out; an ack takes the GIL two or three times. Half a millisecond keeps that well
-# under a millisecond, for a little more switching between the busy threads.
-ACK_SWITCH_INTERVAL = 0.0005
 
 _TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
 
@@ -85,12 +78,9 @@ class BotRunner:
         self._sweeper: asyncio.Task[None] | None = None
         self._warm_up: asyncio.Task[None] | None = None
         self._http: aiohttp.ClientSession | None = None
-        self._switch_interval: float | None = None  # the interpreter's, restored at stop
 
     async def start(self) -> None:
         _, app_token = check_tokens(self.settings.slack)
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(ACK_SWITCH_INTERVAL)
         self.side_context = SideContext(self.settings)
         self.side = await start_side_server(
             self.settings.http, build_http_app(
@@ -117,7 +107,7 @@ class BotRunner:
         self._sweeper = asyncio.create_task(flow.expire_forever(self.bot.deps), name="approval expiry")
         # Everything built so far lives as long as the process: move it out of the collector's
         # reach, so a full collection scans only what requests allocate (shorter pauses, which
-        # would otherwise show up as late acks).
+        # would otherwise hold up every reply in flight).
         gc.freeze()
         self._warm_up = asyncio.create_task(
             freeze_after_first_request(self.bot.deps.tasks), name="gc warm-up"
@@ -152,8 +142,6 @@ class BotRunner:
             await self.services.close()
         if self.side is not None:
             await self.side.stop()
-        if self._switch_interval is not None:
-            sys.setswitchinterval(self._switch_interval)
 
 
 def _cluster_answers(services: Services) -> Callable[[], Awaitable[bool]]:
@@ -171,7 +159,7 @@ async def freeze_after_first_request(tasks: BackgroundTasks) -> None:
 
     The first request imports and builds what every later one reuses (Kubernetes models, compiled
     templates, SQL statements); left in the old generation, each full collection would scan it
-    again — a 50–100 ms pause, i.e. a late ack. Collected first, so no garbage is kept forever.
+    again — a 50–100 ms pause in every reply in flight. Collected first, so no garbage is kept forever.
     """
     await tasks.first_done.wait()
     await tasks.wait_idle()

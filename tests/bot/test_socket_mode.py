@@ -1,4 +1,4 @@
-"""The socket client reads and acks on a thread of its own; Bolt still runs on the main loop, in order.
+"""The socket client reads and acks in a process of its own; Bolt still runs on the main loop, in order.
 
 The local Slack runs on a thread of its own here too (as Slack is another machine), so that a busy
 main loop holds up only the bot, not the server that times the acks.
@@ -7,6 +7,9 @@ main loop holds up only the bot, not the server that times the acks.
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -16,7 +19,9 @@ import pytest
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from klepaas.bot.socket_mode import AckingSocketModeHandler, LoopThread
+from klepaas.bot.socket_mode import AckingSocketModeHandler, SocketRefused
+from klepaas.bot.socket_process import SocketConfig
+from tests.fakes.loop_thread import LoopThread
 from tests.fakes.slack_server import APP_TOKEN, BOT_TOKEN, FakeSlack
 
 
@@ -65,21 +70,32 @@ class Recorder:
         return [text for text, _ in self.seen]
 
 
+def _handler(slack: FakeSlack, app: AsyncApp, token: str = APP_TOKEN) -> AckingSocketModeHandler:
+    return AckingSocketModeHandler(
+        app, token, web_client=AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
+    )
+
+
 @pytest.fixture
-async def recorder(remote_slack: tuple[FakeSlack, LoopThread]) -> AsyncIterator[Recorder]:
+async def handler(remote_slack: tuple[FakeSlack, LoopThread]) -> AsyncIterator[AckingSocketModeHandler]:
     slack, on_slack = remote_slack
     recorder = Recorder(slack)
-    handler = AckingSocketModeHandler(
-        recorder.app, APP_TOKEN, web_client=AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
-    )
+    handler = _handler(slack, recorder.app)
+    handler.recorder = recorder  # type: ignore[attr-defined]
     await handler.connect_async()
     try:
         await on_slack.run(slack.wait_connected())
-        yield recorder
+        yield handler
     finally:
         await handler.close_async()
-    left = [t for t in threading.enumerate() if t.name == "slack-socket"]
-    assert not left, "the socket thread outlived close"
+    process = handler.process
+    assert process is not None and process.returncode == 0, "the socket process outlived close"
+
+
+@pytest.fixture
+def recorder(handler: AckingSocketModeHandler) -> Recorder:
+    recorder: Recorder = handler.recorder  # type: ignore[attr-defined]
+    return recorder
 
 
 async def test_an_envelope_is_acked_while_the_main_loop_is_stuck_in_earlier_work(
@@ -120,7 +136,7 @@ async def test_envelopes_reach_the_listeners_in_the_order_they_were_read(
     assert all(e.acked_at is not None for e in slack.envelopes.values())
 
 
-async def test_after_a_refresh_request_the_socket_thread_reconnects_and_keeps_acking(
+async def test_after_a_refresh_request_the_socket_process_reconnects_and_keeps_acking(
     remote_slack: tuple[FakeSlack, LoopThread], recorder: Recorder
 ) -> None:
     slack, on_slack = remote_slack
@@ -134,3 +150,82 @@ async def test_after_a_refresh_request_the_socket_thread_reconnects_and_keeps_ac
     assert acked.acked_at is not None
     assert texts == ["after refresh"]
     assert len(slack.calls_to("apps.connections.open")) == 2
+
+
+async def test_a_socket_process_that_dies_is_started_again_and_acks_what_slack_sends_next(
+    remote_slack: tuple[FakeSlack, LoopThread], handler: AckingSocketModeHandler, recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slack, on_slack = remote_slack
+    monkeypatch.setattr("klepaas.bot.socket_mode.RESTART_DELAY_SECONDS", 0.05)
+    first = handler.process
+    assert first is not None and await handler.is_connected()
+
+    first.kill()
+    await first.wait()
+    await on_slack.run(slack.wait_connected(2))
+    envelope = await on_slack.run(slack.send_slash_command("after a crash"))
+    acked = await on_slack.run(slack.wait_ack(envelope.envelope_id))
+    texts = await recorder.wait_seen(1)
+
+    assert handler.process is not first
+    assert acked.acked_at is not None
+    assert texts == ["after a crash"]
+    assert await handler.is_connected()
+
+
+async def test_a_refused_app_token_fails_connect_with_slacks_reason(
+    remote_slack: tuple[FakeSlack, LoopThread],
+) -> None:
+    slack, _ = remote_slack
+    handler = _handler(slack, Recorder(slack).app, token="xapp-not-a-token-slack-knows")
+
+    with pytest.raises(SocketRefused, match="invalid_auth"):
+        await handler.connect_async()
+    await handler.close_async()
+
+    assert handler.process is not None and handler.process.returncode == 1
+
+
+async def test_the_socket_process_closes_its_socket_and_exits_when_the_bot_is_gone(
+    remote_slack: tuple[FakeSlack, LoopThread],
+) -> None:
+    slack, on_slack = remote_slack
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "klepaas.bot.socket_process",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    config = SocketConfig(app_token=APP_TOKEN, base_url=slack.api_url, timeout=30, proxy=None,
+                          ping_interval=10, log_level="WARNING")
+    process.stdin.write(json.dumps(config).encode() + b"\n")
+    first = json.loads(await asyncio.wait_for(process.stdout.readline(), 10))
+    await on_slack.run(slack.wait_connected())
+
+    process.stdin.close()  # as when the bot's process ends: the child reads the end of its input
+    code = await asyncio.wait_for(process.wait(), 5)
+    rest = [json.loads(line) for line in (await process.stdout.read()).splitlines()]
+    socket_left = await on_slack.run(slack.wait_for(lambda: slack._open_socket() is None or None,
+                                                    what="the socket closed"))
+
+    assert first == {"connected": True}
+    assert code == 0
+    assert rest[-1] == {"closed": True}
+    assert socket_left
+
+
+async def test_ctrl_c_reaching_the_socket_process_leaves_it_to_the_bot_to_close(
+    remote_slack: tuple[FakeSlack, LoopThread], handler: AckingSocketModeHandler, recorder: Recorder
+) -> None:
+    slack, on_slack = remote_slack
+    process = handler.process
+    assert process is not None
+
+    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGTERM)
+    envelope = await on_slack.run(slack.send_slash_command("still here"))
+    acked = await on_slack.run(slack.wait_ack(envelope.envelope_id))
+
+    assert acked.acked_at is not None
+    assert await recorder.wait_seen(1) == ["still here"]
+    assert handler.process is process and process.returncode is None

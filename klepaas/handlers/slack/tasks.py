@@ -6,8 +6,8 @@ logged once with its traceback and reported as a short internal error.
 
 At most `max_running` spawned requests run at once (`KLEPAAS_SLACK_CONCURRENCY`); the others wait
 their turn, in order. A burst of commands then cannot flood the event loop with ready callbacks
-and the Kubernetes thread pool with calls: the acks, sent from the socket thread
-(`klepaas.bot.socket_mode`), still share the GIL and the CPU with this work. Waiting on a person
+and the Kubernetes thread pool with calls, and the Slack socket process (`klepaas.bot.socket_mode`),
+which acks, still shares the CPU with this work. Waiting on a person
 or a rollout uses no CPU, so that work gives its slot back meanwhile (`paused`) rather than
 blocking everyone behind a 15-minute approval.
 
