@@ -18,9 +18,12 @@ pipeline's, the bare client's) never wait for the GIL on the server's work, nor 
    p50s (target <= 1.3). "the change alone" is the bare read and write without the dry run, for
    reference. Where the pipeline saves time it is by sending together what does not depend on
    each other (the pods of an app whose selector it knows alongside the deployment read; a dry
-   run alongside its read; the audit row alongside work that changes nothing), by writing a
-   read's audit completion behind its answer, and by not re-applying the client's configuration
-   before every request (see `klepaas.k8s.transport`): the bare calls do none of that.
+   run alongside its read; the audit row alongside work that changes nothing), by sending an
+   approved change on its preview's read with that read's resourceVersion as a precondition
+   rather than reading again (`klepaas.commands.context.Observations`: one request fewer), by
+   writing a read's audit completion behind its answer, and by not re-applying the client's
+   configuration before every request (see `klepaas.k8s.transport`): the bare calls do none of
+   that.
 2. Scale. `bench/sandbox_scale.py`'s loader puts `--deployments` deployments with `--replicas`
    pods each into the sandbox; once every pod is ready, `overview` and `list pods -n all` go
    1 + `--scale-runs` times each through the pipeline: the first run (the sandbox's first list

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from klepaas.config import Settings
 from klepaas.llm.plan import Lang
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 Source = Literal["console", "slack", "mcp", "webhook", "http", "alert"]
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -28,6 +30,24 @@ class Actor:
     workspace: str | None = None
     channel: str | None = None
     thread: str | None = None
+
+
+@dataclass
+class Observations:
+    """What a request's preview read, for the run that follows it in the same request: the change
+    is then sent without reading the object again, with the resourceVersion it was read at as a
+    precondition, so it applies only to the object exactly as previewed; if it changed in between,
+    the server answers Conflict and the run reads it afresh. Keyed by (kind, cluster, namespace,
+    name); each observation is taken once."""
+
+    _seen: dict[tuple[str, str, str, str], object] = field(default_factory=dict)
+
+    def keep(self, key: tuple[str, str, str, str], obj: object) -> None:
+        self._seen[key] = obj
+
+    def take(self, key: tuple[str, str, str, str], kind: type[T]) -> T | None:
+        obj = self._seen.pop(key, None)
+        return obj if isinstance(obj, kind) else None
 
 
 @dataclass
@@ -47,6 +67,8 @@ class CommandContext:
     identity: KubeIdentity | None = None
     # The policy, for the admin commands (whoami, policy, bind, grant).
     policy: Policy | None = None
+    # What this request's preview read, for its run (see Observations).
+    observed: Observations = field(default_factory=Observations)
 
     def gateway(self, cluster: str | None = None) -> KubeGateway:
         gateway = self.clusters.get(cluster or self.cluster)

@@ -253,7 +253,7 @@ class Pipeline:
 
         context = self._context(attempt)
         if decision.action is Action.REQUIRE_APPROVAL:
-            refused = await self._approve(attempt, approver)
+            refused = await self._approve(attempt, approver, context)
             if refused is not None:
                 return refused
             result = await spec.run(context, attempt.args)
@@ -383,8 +383,12 @@ class Pipeline:
             attempt.args = args.model_copy(update={"namespace": namespace})
         attempt.namespace = namespace
 
-    async def _approve(self, attempt: _Attempt, approver: Approver | None) -> Result | None:
-        """Run the preview, ask the approver; return a Result when the command must not run."""
+    async def _approve(
+        self, attempt: _Attempt, approver: Approver | None, context: CommandContext
+    ) -> Result | None:
+        """Run the preview, ask the approver; return a Result when the command must not run.
+        The preview runs in the `context` the command will run in: what it read (`observed`) may
+        spare the run a read."""
         assert attempt.spec is not None and attempt.args is not None and attempt.decision is not None
         spec, lang = attempt.spec, attempt.lang
         if approver is None:
@@ -403,9 +407,7 @@ class Pipeline:
         if spec.preview is None:
             await self._open_audit(attempt)
         else:  # the dry run changes nothing: it runs while the attempt's row is written
-            preview = await self._alongside_audit_begin(
-                attempt, spec.preview(self._context(attempt), attempt.args)
-            )
+            preview = await self._alongside_audit_begin(attempt, spec.preview(context, attempt.args))
             if not preview.ok:  # the dry run already fails: the real thing would too
                 attempt.approval = Approval(required=True, preview=preview)
                 await self._audit_finish(attempt, AuditOutcome.FAILURE, error=preview.summary)

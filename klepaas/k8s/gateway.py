@@ -197,11 +197,25 @@ class KubeGateway(Protocol):
     ) -> str: ...
 
     # writes (dry_run=True: the server validates and answers, nothing is stored)
+    # resource_version: a precondition, as `kubectl patch` with metadata.resourceVersion in the
+    # patch: applied only to that version of the object, else Conflict (it changed since it was read)
     async def patch_deployment(
-        self, namespace: str, name: str, patch: Mapping[str, Any], *, dry_run: bool = False
+        self,
+        namespace: str,
+        name: str,
+        patch: Mapping[str, Any],
+        *,
+        dry_run: bool = False,
+        resource_version: str | None = None,
     ) -> Deployment: ...
     async def patch_scale(
-        self, namespace: str, name: str, replicas: int, *, dry_run: bool = False
+        self,
+        namespace: str,
+        name: str,
+        replicas: int,
+        *,
+        dry_run: bool = False,
+        resource_version: str | None = None,
     ) -> Scale: ...
     async def rollback_deployment(
         self,
@@ -630,7 +644,13 @@ class KubernetesGateway:
         return {"dry_run": "All"} if dry_run else {}
 
     async def patch_deployment(
-        self, namespace: str, name: str, patch: Mapping[str, Any], *, dry_run: bool = False
+        self,
+        namespace: str,
+        name: str,
+        patch: Mapping[str, Any],
+        *,
+        dry_run: bool = False,
+        resource_version: str | None = None,
     ) -> Deployment:
         """A strategic merge patch (lists of containers merge by name, as with kubectl patch)."""
         fn = functools.partial(
@@ -639,21 +659,29 @@ class KubernetesGateway:
             "patch_namespaced_deployment",
             name,
             namespace,
-            dict(patch),
+            _with_precondition(patch, resource_version),
             field_manager=FIELD_MANAGER,
             _content_type="application/strategic-merge-patch+json",
             **self._dry(dry_run),
         )
         return parse_deployment(await self._run_on(DEPLOYMENTS, namespace, name, fn, "patch"))
 
-    async def patch_scale(self, namespace: str, name: str, replicas: int, *, dry_run: bool = False) -> Scale:
+    async def patch_scale(
+        self,
+        namespace: str,
+        name: str,
+        replicas: int,
+        *,
+        dry_run: bool = False,
+        resource_version: str | None = None,
+    ) -> Scale:
         fn = functools.partial(
             self._request,
             "apps",
             "patch_namespaced_deployment_scale",
             name,
             namespace,
-            {"spec": {"replicas": int(replicas)}},
+            _with_precondition({"spec": {"replicas": int(replicas)}}, resource_version),
             field_manager=FIELD_MANAGER,
             _content_type="application/merge-patch+json",
             **self._dry(dry_run),
@@ -867,6 +895,14 @@ async def _abandon(task: asyncio.Future[Any]) -> None:
     await asyncio.wait([task])
     if not task.cancelled():
         task.exception()
+
+
+def _with_precondition(patch: Mapping[str, Any], resource_version: str | None) -> dict[str, Any]:
+    """The patch, applied by the server only to that resourceVersion of the object (else 409)."""
+    body = dict(patch)
+    if resource_version:
+        body["metadata"] = {**(body.get("metadata") or {}), "resourceVersion": resource_version}
+    return body
 
 
 def _close(name: str, candidates: list[str]) -> list[str]:

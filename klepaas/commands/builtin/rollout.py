@@ -58,6 +58,7 @@ from klepaas.k8s.models import (
     RESTARTED_AT_ANNOTATION,
     Deployment,
     ReplicaSet,
+    Scale,
 )
 from klepaas.llm.plan import Lang
 from klepaas.storage.policy_store import DeploymentEntry, DeploymentLog
@@ -138,11 +139,22 @@ async def _restart(
         "metadata": {"annotations": {CHANGE_CAUSE_ANNOTATION: change_cause(ctx, "restart")}},
         "spec": {"template": {"metadata": {"annotations": {RESTARTED_AT_ANNOTATION: now}}}},
     }
+    seen_as = ("deployment", gw.cluster, ns, args.name)
     if dry_run:  # a dry run changes nothing: it goes out alongside the read
         before, after = await read_alongside_dry_run(
             get_app(ctx, gw, ns, args.name), gw.patch_deployment(ns, args.name, patch, dry_run=True)
         )
-    else:  # the read decides whether to change anything (not a paused deployment)
+        ctx.observed.keep(seen_as, before)
+    else:
+        # The read decides whether to change anything (not a paused deployment). The preview's,
+        # if this request made one, decides without another read, as long as nothing changed since.
+        seen = ctx.observed.take(seen_as, Deployment)
+        if seen is not None and not seen.paused:
+            try:
+                version = seen.meta.resource_version
+                return gw, seen, await gw.patch_deployment(ns, seen.name, patch, resource_version=version)
+            except Conflict:
+                pass  # changed since the preview: read it again
         before = await get_app(ctx, gw, ns, args.name)
     if before.paused:
         raise Conflict(t(ctx.lang, "restart.paused", name=before.name))
@@ -225,6 +237,16 @@ async def run_scale(ctx: CommandContext, args: ScaleArgs) -> Result:
     _check_replicas(ctx, args.replicas)
     gw = ctx.gateway()
     ns = one_namespace(ctx, args.namespace)
+    seen_as = ("scale", gw.cluster, ns, args.name)
+    # The preview's read, if this request made one and it asks for a change: sent without reading
+    # again, applied only if the scale is still as previewed (else Conflict: read it afresh).
+    seen = ctx.observed.take(seen_as, Scale)
+    if seen is not None and seen.replicas != args.replicas:
+        try:
+            after = await gw.patch_scale(ns, args.name, args.replicas, resource_version=seen.resource_version)
+            return _scaled(ctx, gw, ns, args, seen, after)
+        except Conflict:
+            pass
     current = await gw.read_scale(ns, args.name)
     data: dict[str, Any] = {
         "cluster": gw.cluster,
@@ -243,12 +265,26 @@ async def run_scale(ctx: CommandContext, args: ScaleArgs) -> Result:
             data={**data, "changed": False},
         )
     after = await gw.patch_scale(ns, args.name, args.replicas)
-    summary = t(lang, "scale.done", name=args.name, before=current.replicas, after=after.replicas)
+    return _scaled(ctx, gw, ns, args, current, after)
+
+
+def _scaled(
+    ctx: CommandContext, gw: KubeGateway, ns: str, args: ScaleArgs, before: Scale, after: Scale
+) -> Result:
+    summary = t(ctx.lang, "scale.done", name=args.name, before=before.replicas, after=after.replicas)
     return Result(
         command="scale",
         summary=summary,
         blocks=[Text(text=summary), footer(ctx, gw, ns)],
-        data={**data, "changed": True, "rollout": rollout_data(gw, ns, args.name)},
+        data={
+            "cluster": gw.cluster,
+            "namespace": ns,
+            "name": args.name,
+            "from": before.replicas,
+            "to": args.replicas,
+            "changed": True,
+            "rollout": rollout_data(gw, ns, args.name),
+        },
     )
 
 
@@ -261,6 +297,7 @@ async def preview_scale(ctx: CommandContext, args: ScaleArgs) -> Result:
     current, after = await read_alongside_dry_run(
         gw.read_scale(ns, args.name), gw.patch_scale(ns, args.name, args.replicas, dry_run=True)
     )
+    ctx.observed.keep(("scale", gw.cluster, ns, args.name), current)
     summary = t(lang, "scale.preview", name=args.name, before=current.replicas, after=after.replicas)
     return Result(
         command="scale",
