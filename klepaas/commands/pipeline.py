@@ -48,7 +48,7 @@ from klepaas.config import Settings
 from klepaas.errors import Forbidden, KlepaasError, UserError
 from klepaas.llm.plan import Clarify, Lang, Plan, PlanningContext
 from klepaas.logging import get_logger
-from klepaas.storage import AuditOutcome, Storage
+from klepaas.storage import AuditOutcome, Storage, WouldWait, WriteConnection
 from klepaas.storage.conversations import ConversationStore
 from klepaas.storage.policy_store import DeploymentLog
 
@@ -494,6 +494,8 @@ class Pipeline:
     # is written behind its answer: the user does not wait for it, the process's readers of the
     # audit log do (`PendingWrites`), `drain` awaits it at shutdown, and a crash in between leaves
     # the row pending, marked interrupted at the next start. A change's completion is awaited.
+    # On a SQLite file the awaited writes are made on the loop when the database takes them at
+    # once (`Storage.transaction_at_once`); when another writer holds it, in a thread as before.
 
     async def _open_audit(self, attempt: _Attempt) -> None:
         attempt.audit_id = await self._audit_begin(attempt)
@@ -519,8 +521,24 @@ class Pipeline:
         return await self._start_audit_begin(attempt)
 
     def _start_audit_begin(self, attempt: _Attempt) -> asyncio.Future[int]:
-        """The attempt's row, handed to a storage thread at once and counted as pending until it
-        is written: a read of the audit log made meanwhile (the `audit` command's own) waits for it."""
+        """The attempt's row: written here and now if the database takes it without waiting (a
+        SQLite file no one else is writing: cheaper than a trip to a thread, see
+        `Storage.transaction_at_once`), else handed to a storage thread at once and counted as
+        pending until it is written: a read of the audit log made meanwhile (the `audit`
+        command's own) waits for it."""
+        loop = asyncio.get_running_loop()
+        if attempt.request.audit_id is None and self.storage.writes_at_once:
+            written: asyncio.Future[int] = loop.create_future()
+            try:
+                with self.storage.transaction_at_once() as connection:
+                    audit_id = self.storage.audit.begin(**_audit_fields(attempt), connection=connection)
+                written.set_result(audit_id)
+                return written
+            except WouldWait:
+                pass
+            except KlepaasError as exc:
+                written.set_exception(exc)
+                return written
         pending = self.storage.pending
         pending.add()
 
@@ -530,7 +548,7 @@ class Pipeline:
             finally:
                 pending.done()
 
-        return asyncio.get_running_loop().run_in_executor(None, begin)
+        return loop.run_in_executor(None, begin)
 
     def _audit_begin_now(self, attempt: _Attempt) -> int:
         """The attempt's row: the one begun when the request was accepted, else a new one."""
@@ -559,38 +577,48 @@ class Pipeline:
         approver = approver or (attempt.approval.approver if attempt.approval else None)
         arguments = _arguments(attempt)
 
-        def write() -> None:  # every row in one trip to a storage thread, in one transaction
-            with self.storage.transaction() as connection:
-                self.storage.audit.complete(
-                    audit_id, outcome=outcome, approver=approver, error=error, connection=connection
+        def rows(connection: WriteConnection) -> None:  # every row, in one transaction
+            self.storage.audit.complete(
+                audit_id, outcome=outcome, approver=approver, error=error, connection=connection
+            )
+            if deployment is not None:
+                self.deployments.record(
+                    **deployment,
+                    trigger=actor.source,
+                    actor_id=actor.id,
+                    audit_id=audit_id,
+                    connection=connection,
                 )
-                if deployment is not None:
-                    self.deployments.record(
-                        **deployment,
-                        trigger=actor.source,
-                        actor_id=actor.id,
-                        audit_id=audit_id,
-                        connection=connection,
-                    )
-                if outcome is AuditOutcome.SUCCESS and plan is not None:
-                    self.storage.history.record(
-                        actor_id=actor.id,
-                        source=actor.source,
-                        command=plan.command,
-                        arguments=arguments,
-                        audit_id=audit_id,
-                        workspace=actor.workspace,
-                        channel=actor.channel,
-                        namespace=attempt.namespace,
-                        cluster=attempt.cluster,
-                        summary=summary,
-                        connection=connection,
-                    )
+            if outcome is AuditOutcome.SUCCESS and plan is not None:
+                self.storage.history.record(
+                    actor_id=actor.id,
+                    source=actor.source,
+                    command=plan.command,
+                    arguments=arguments,
+                    audit_id=audit_id,
+                    workspace=actor.workspace,
+                    channel=actor.channel,
+                    namespace=attempt.namespace,
+                    cluster=attempt.cluster,
+                    summary=summary,
+                    connection=connection,
+                )
+
+        def write() -> None:  # in one trip to a storage thread
+            with self.storage.transaction() as connection:
+                rows(connection)
 
         if behind:
             self._write_behind(write)
-        else:
-            await asyncio.to_thread(write)
+            return
+        if self.storage.writes_at_once:  # as the row's beginning (`_start_audit_begin`)
+            try:
+                with self.storage.transaction_at_once() as connection:
+                    rows(connection)
+                return
+            except WouldWait:
+                pass
+        await asyncio.to_thread(write)
 
     def _write_behind(self, write: Callable[[], None]) -> None:
         pending = self.storage.pending

@@ -8,7 +8,7 @@ from klepaas.storage.engine import make_engine, normalize_url, redact_url
 from klepaas.storage.migrate import current_revision, head_revision, migrate, migrate_engine
 from klepaas.storage.models import AuditOutcome
 from klepaas.storage.repositories import AuditEntry, AuditLog, History, HistoryEntry
-from klepaas.storage.store import Storage
+from klepaas.storage.store import Storage, WouldWait, WriteConnection
 
 __all__ = [
     "AuditEntry",
@@ -17,6 +17,8 @@ __all__ = [
     "History",
     "HistoryEntry",
     "Storage",
+    "WouldWait",
+    "WriteConnection",
     "current_revision",
     "head_revision",
     "make_engine",

@@ -12,7 +12,18 @@ from sqlalchemy.pool import PoolProxiedConnection
 from klepaas.storage.engine import make_engine
 from klepaas.storage.migrate import migrate_engine
 from klepaas.storage.pending import PendingWrites
-from klepaas.storage.repositories import AuditLog, History, _raw_transaction
+from klepaas.storage.repositories import (
+    AuditLog,
+    History,
+    WouldWait,
+    _at_once_transaction,
+    _raw_transaction,
+)
+
+__all__ = ["Storage", "WouldWait", "WriteConnection"]
+
+# What `Storage.transaction` yields, for the writes that take `connection=`.
+WriteConnection = PoolProxiedConnection
 
 
 @dataclass
@@ -43,6 +54,21 @@ class Storage:
         `History.record`, `DeploymentLog.record` take it as `connection=`): committed together
         on leaving, or not at all."""
         with _raw_transaction(self.engine) as connection:
+            yield connection
+
+    @property
+    def writes_at_once(self) -> bool:
+        """Whether `transaction_at_once` may be tried: a SQLite file, on this machine's disk. A
+        server (PostgreSQL) is a network round trip away: its writes always go to a thread."""
+        url = self.engine.url
+        return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+
+    @contextmanager
+    def transaction_at_once(self) -> Iterator[PoolProxiedConnection]:
+        """`transaction` on the caller's thread, for the event loop: raises WouldWait (nothing
+        written) rather than wait for another writer; then write it in a thread with `transaction`.
+        Only where `writes_at_once`."""
+        with _at_once_transaction(self.engine) as connection:
             yield connection
 
     def close(self) -> None:
