@@ -1,12 +1,16 @@
 """Charts rendered server-side: a PNG of time series (matplotlib, Agg backend, no display).
 
 Rendering is CPU work: call `render_chart` in a thread. Files go to a directory of their own
-under the system temp dir; front doors upload them (Slack) or show their path (console).
+under the system temp dir; front doors upload them (Slack, which then deletes the file) or show
+their path (console, MCP, HTTP API). Those are left for the reader, for an hour: each new chart
+first clears the charts older than that, so the directory never grows without bound.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +19,8 @@ from klepaas.commands.monitoring.prometheus import Series
 
 MAX_SERIES = 8
 CHART_DIR = Path(tempfile.gettempdir()) / "klepaas-charts"
+# How long a chart handed out by path stays on disk.
+CHART_KEEP_SECONDS = 3600.0
 
 
 def render_chart(series: list[Series], *, title: str, unit: str = "", directory: Path | None = None) -> Path:
@@ -44,9 +50,22 @@ def render_chart(series: list[Series], *, title: str, unit: str = "", directory:
     figure.tight_layout()
     target = directory or CHART_DIR
     target.mkdir(parents=True, exist_ok=True)
+    sweep_charts(target)
     path = target / f"chart-{uuid.uuid4().hex[:12]}.png"
     figure.savefig(path, format="png")
     return path
+
+
+def sweep_charts(directory: Path, keep_seconds: float = CHART_KEEP_SECONDS) -> int:
+    """Delete the charts in `directory` older than `keep_seconds`; returns how many went."""
+    cutoff = time.time() - keep_seconds
+    removed = 0
+    for old in directory.glob("chart-*.png"):
+        with contextlib.suppress(OSError):  # gone already (another process swept it), or not ours
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+                removed += 1
+    return removed
 
 
 def _short(name: str, limit: int = 60) -> str:
