@@ -41,6 +41,10 @@ from tests.llm.rules_kit import Case, command_infos, is_heldout, load_corpus
 FIRST_RUN = {
     "heldout.yaml": "111 written before the parser",
     "heldout_3.yaml": "213/229 = 93.0% (Korean 111/120, English 102/109)",
+    "heldout_4.yaml": (
+        "249/271 = 91.9% (Korean 125/139, English 124/132), written blind; its 10 history, audit and"
+        " whoami cases not counted: those commands were not yet the planner's"
+    ),
 }
 
 
