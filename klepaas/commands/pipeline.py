@@ -527,11 +527,11 @@ class Pipeline:
         pending until it is written: a read of the audit log made meanwhile (the `audit`
         command's own) waits for it."""
         loop = asyncio.get_running_loop()
-        if attempt.request.audit_id is None and self.storage.writes_at_once:
+        if self.storage.writes_at_once:
             written: asyncio.Future[int] = loop.create_future()
             try:
                 with self.storage.transaction_at_once() as connection:
-                    audit_id = self.storage.audit.begin(**_audit_fields(attempt), connection=connection)
+                    audit_id = self._audit_begin_now(attempt, connection)
                 written.set_result(audit_id)
                 return written
             except WouldWait:
@@ -550,12 +550,12 @@ class Pipeline:
 
         return loop.run_in_executor(None, begin)
 
-    def _audit_begin_now(self, attempt: _Attempt) -> int:
+    def _audit_begin_now(self, attempt: _Attempt, connection: WriteConnection | None = None) -> int:
         """The attempt's row: the one begun when the request was accepted, else a new one."""
         accepted = attempt.request.audit_id
         if accepted is not None:
-            return self.storage.audit.fill(accepted, **_audit_fields(attempt))
-        return self.storage.audit.begin(**_audit_fields(attempt))
+            return self.storage.audit.fill(accepted, **_audit_fields(attempt), connection=connection)
+        return self.storage.audit.begin(**_audit_fields(attempt), connection=connection)
 
     async def _audit_finish(
         self,

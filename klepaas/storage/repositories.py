@@ -388,6 +388,15 @@ class AuditLog:
         )
         self._finish = self._complete.returning(*_AUDIT.c)
         self._complete_direct = _Direct(self._complete, engine)
+        # What the pipeline learnt of a row begun at acceptance; a field it does not know (None)
+        # keeps what the row holds.
+        self._fill = _Direct(
+            update(_AUDIT)
+            .where(_AUDIT.c.id == bindparam("p_id"))
+            .where(_AUDIT.c.outcome == AuditOutcome.PENDING.value)
+            .values({name: func.coalesce(bindparam(name), _AUDIT.c[name]) for name in sorted(_FILLABLE)}),
+            engine,
+        )
 
     def begin(
         self,
@@ -427,22 +436,19 @@ class AuditLog:
         with _joined(self._engine, connection) as joined:
             return _returned_id(self._insert.execute(joined, row))
 
-    def fill(self, audit_id: int, **fields: Any) -> int:
+    def fill(self, audit_id: int, *, connection: PoolProxiedConnection | None = None, **fields: Any) -> int:
         """Complete what a row begun at acceptance (`begin`) did not know yet: the same fields as
-        `begin`, written over the row while it is still pending. Returns `audit_id`."""
-        values = {name: value for name, value in fields.items() if name in _FILLABLE}
+        `begin`, written over the row while it is still pending (a field left out or None keeps
+        the row's value); in the caller's transaction if it passes one. Returns `audit_id`."""
         unknown = set(fields) - _FILLABLE
         if unknown:
             raise TypeError(f"not audit fields: {', '.join(sorted(unknown))}")
-        values["arguments"] = _dumps(fields.get("arguments"))
+        values = {name: fields.get(name) for name in _FILLABLE}
+        values["arguments"] = _dumps(fields["arguments"]) if fields.get("arguments") is not None else None
         values["text"] = _cut(fields.get("text"))
-        with _transaction(self._engine) as connection:
-            connection.execute(
-                update(_AUDIT)
-                .where(_AUDIT.c.id == audit_id)
-                .where(_AUDIT.c.outcome == AuditOutcome.PENDING.value)
-                .values(**values)
-            )
+        values["p_id"] = audit_id
+        with _joined(self._engine, connection) as joined:
+            self._fill.execute(joined, values).close()
         return audit_id
 
     def finish(

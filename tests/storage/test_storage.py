@@ -113,6 +113,36 @@ def test_an_attempt_is_pending_when_begun_and_complete_when_finished(database_ur
         storage.close()
 
 
+def test_a_row_begun_at_acceptance_is_filled_in_with_what_was_learnt_and_keeps_the_rest(
+    database_url: str,
+) -> None:
+    storage = Storage.open(database_url)
+    try:
+        audit_id = storage.audit.begin(
+            actor_id="U1", source="slack", workspace="T1", channel="C1", text="api 3개로 늘려줘"
+        )
+        with storage.transaction() as connection:
+            storage.audit.fill(
+                audit_id, actor_id="U1", source="slack", command="scale",
+                arguments={"name": "api", "replicas": 3}, namespace="staging", plan_source="rules",
+                decision="require_approval", rule="write-needs-approval", connection=connection,
+            )
+        filled = storage.audit.get(audit_id)
+        storage.audit.finish(audit_id, outcome=AuditOutcome.SUCCESS)
+        late = storage.audit.fill(audit_id, actor_id="U1", source="slack", command="restart")
+        after = storage.audit.get(audit_id)
+
+        assert filled is not None and after is not None
+        assert (filled.command, filled.arguments, filled.namespace, filled.rule) == (
+            "scale", {"name": "api", "replicas": 3}, "staging", "write-needs-approval"
+        )
+        assert (filled.workspace, filled.channel, filled.text) == ("T1", "C1", "api 3개로 늘려줘")
+        assert filled.outcome == "pending"
+        assert late == audit_id and after.command == "scale", "a finished row was written over"
+    finally:
+        storage.close()
+
+
 def test_an_attempt_completed_with_its_history_in_one_transaction_reads_back_whole(database_url: str) -> None:
     storage = Storage.open(database_url)
     try:

@@ -19,7 +19,7 @@ from klepaas.commands.failures import localized
 from klepaas.handlers.slack.deps import SlackDeps
 from klepaas.handlers.slack.replies import Where
 from klepaas.handlers.slack.translate import is_help
-from klepaas.storage import AuditOutcome
+from klepaas.storage import AuditOutcome, WouldWait, WriteConnection
 
 NOT_RUN = "the bot stopped before the request's turn came; it did not run"
 
@@ -53,9 +53,10 @@ class Intake:
             return False  # a redelivery after a restart: the first delivery has its row
         if self._text is not None and is_help(self._text):
             return True  # help is answered, not audited
-        audit, who = self._deps.services.storage.audit, self.who
-        self.audit_id = await asyncio.to_thread(
-            lambda: audit.begin(
+        storage, who = self._deps.services.storage, self.who
+
+        def begin(connection: WriteConnection | None = None) -> int:
+            return storage.audit.begin(
                 actor_id=who.id,
                 source=who.source,
                 workspace=who.workspace,
@@ -63,8 +64,18 @@ class Intake:
                 text=self._text,
                 command=self._command,
                 arguments=self._args,
+                connection=connection,
             )
-        )
+
+        if storage.writes_at_once:  # on the loop, if SQLite takes it without waiting
+            try:
+                with storage.transaction_at_once() as connection:
+                    audit_id = begin(connection)
+                self.audit_id = audit_id  # committed
+                return True
+            except WouldWait:
+                pass
+        self.audit_id = await asyncio.to_thread(begin)
         return True
 
     def claim(self) -> int | None:
