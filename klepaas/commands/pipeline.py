@@ -610,15 +610,8 @@ class Pipeline:
 
         if behind:
             self._write_behind(write)
-            return
-        if self.storage.writes_at_once:  # as the row's beginning (`_start_audit_begin`)
-            try:
-                with self.storage.transaction_at_once() as connection:
-                    rows(connection)
-                return
-            except WouldWait:
-                pass
-        await asyncio.to_thread(write)
+        else:
+            await self.storage.write(rows)
 
     def _write_behind(self, write: Callable[[], None]) -> None:
         pending = self.storage.pending

@@ -1,7 +1,8 @@
 """Storage: sqlmodel tables, the engine, repositories and Alembic migrations.
 
 The only package that imports sqlmodel/sqlalchemy. Everything here is synchronous; callers on
-the event loop use `asyncio.to_thread` (see `Storage`).
+the event loop use `asyncio.to_thread` (see `Storage`), or `Storage.write` for the per-request
+writes, which it makes on the loop when a SQLite file takes them at once.
 """
 
 from klepaas.storage.engine import make_engine, normalize_url, redact_url

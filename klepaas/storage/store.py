@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.pool import PoolProxiedConnection
@@ -24,6 +26,8 @@ __all__ = ["Storage", "WouldWait", "WriteConnection"]
 
 # What `Storage.transaction` yields, for the writes that take `connection=`.
 WriteConnection = PoolProxiedConnection
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -70,6 +74,22 @@ class Storage:
         Only where `writes_at_once`."""
         with _at_once_transaction(self.engine) as connection:
             yield connection
+
+    async def write(self, rows: Callable[[WriteConnection], T]) -> T:
+        """`rows(connection)` in one transaction, from the event loop: on the loop itself when the
+        database takes it at once (`transaction_at_once`), else in a thread (`transaction`)."""
+        if self.writes_at_once:
+            try:
+                with self.transaction_at_once() as connection:
+                    return rows(connection)
+            except WouldWait:
+                pass
+
+        def in_thread() -> T:
+            with self.transaction() as connection:
+                return rows(connection)
+
+        return await asyncio.to_thread(in_thread)
 
     def close(self) -> None:
         self.engine.dispose()

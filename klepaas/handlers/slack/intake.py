@@ -19,7 +19,7 @@ from klepaas.commands.failures import localized
 from klepaas.handlers.slack.deps import SlackDeps
 from klepaas.handlers.slack.replies import Where
 from klepaas.handlers.slack.translate import is_help
-from klepaas.storage import AuditOutcome, WouldWait, WriteConnection
+from klepaas.storage import AuditOutcome, WriteConnection
 
 NOT_RUN = "the bot stopped before the request's turn came; it did not run"
 
@@ -55,7 +55,7 @@ class Intake:
             return True  # help is answered, not audited
         storage, who = self._deps.services.storage, self.who
 
-        def begin(connection: WriteConnection | None = None) -> int:
+        def begin(connection: WriteConnection) -> int:
             return storage.audit.begin(
                 actor_id=who.id,
                 source=who.source,
@@ -67,15 +67,7 @@ class Intake:
                 connection=connection,
             )
 
-        if storage.writes_at_once:  # on the loop, if SQLite takes it without waiting
-            try:
-                with storage.transaction_at_once() as connection:
-                    audit_id = begin(connection)
-                self.audit_id = audit_id  # committed
-                return True
-            except WouldWait:
-                pass
-        self.audit_id = await asyncio.to_thread(begin)
+        self.audit_id = await storage.write(begin)
         return True
 
     def claim(self) -> int | None:
