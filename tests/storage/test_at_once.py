@@ -100,3 +100,20 @@ def test_postgresql_and_memory_databases_always_write_in_a_thread(
             assert not storage.writes_at_once, url
         finally:
             storage.close()
+
+
+async def test_write_from_the_loop_falls_back_to_a_thread_that_waits_for_the_other_writer(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    storage = Storage.open(sqlite_url)
+    other = sqlite3.connect(str(tmp_path / "klepaas.db"), isolation_level=None, check_same_thread=False)
+    try:
+        free = await storage.write(lambda connection: begin_row(storage, connection))
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.2, lambda: other.execute("COMMIT")).start()
+        waited = await storage.write(lambda connection: begin_row(storage, connection))
+
+        assert [entry.id for entry in storage.audit.recent()] == [waited, free]
+    finally:
+        other.close()
+        storage.close()
