@@ -78,6 +78,5 @@ SPECS: list[CommandSpec[Any]] = [
         help_en="The newest attempts from the audit log, refusals included",
         help_ko="감사 로그의 최근 시도 (거부 포함)",
         positional=("n",),
-        planner=False,
     ),
 ]

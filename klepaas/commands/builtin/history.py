@@ -90,9 +90,9 @@ SPECS: list[CommandSpec[Any]] = [
         risk=Risk.READ,
         scope=Scope.K8S_READ,
         run=run_history,
-        help_en="Deployment history: who restarted, scaled, rolled back or deployed what, and when",
+        # The first sentence is the LLM tool's description: it must not read like rollout_history.
+        help_en="Who restarted, scaled, rolled back or deployed which app, and when (the bot's action log)",
         help_ko="배포 이력: 누가 언제 무엇을 재시작/스케일/롤백/배포했는지",
         positional=("name",),
-        planner=False,
     ),
 ]

@@ -66,6 +66,5 @@ SPECS: list[CommandSpec[Any]] = [
         run=run_whoami,
         help_en="Who you are here: your role, scopes, Kubernetes identity and this channel's binding",
         help_ko="내 역할, 권한, 쿠버네티스 신원과 이 채널의 바인딩",
-        planner=False,
     ),
 ]

@@ -27,7 +27,7 @@ def command_values(
         if value is not None:
             out["replicas"] = value
     elif command == "logs":
-        value = _first(ents.lines, bare, None if ents.all_pods else ents.replicas)
+        value = _first(ents.lines, bare, None if ents.all_pods else ents.replicas, ents.entries)
         if value is not None:
             out["lines"] = value
         if ents.previous:
@@ -46,6 +46,8 @@ def command_values(
             ref = ents.ref or ents.commit
             if ref:
                 out["ref"] = ref
+        elif ents.ref and not ents.image:
+            out["ref"] = ents.ref  # "api develop 브랜치 배포": the app's own repo (its project) at that ref
     elif command == "metrics":
         if ents.metric:
             out["kind"] = ents.metric
@@ -54,6 +56,11 @@ def command_values(
     elif command == "status":
         if kind or ents.kind:
             out["kind"] = kind or ents.kind
+    elif command in ("history", "audit"):
+        # "최근 50건", "last 10": how many entries (`limit` for history, `n` for audit)
+        value = _first(ents.entries, ents.lines, bare)
+        if value is not None:
+            out["limit" if command == "history" else "n"] = value
     elif command == "help" and help_target:
         out["command"] = help_target
     return {k: v for k, v in out.items() if k in fields}

@@ -49,7 +49,7 @@ class Choice:
 def choose(sig: Signals, ents: Entities, has_name: bool, known: set[str]) -> Choice:
     """The command the signals point at, among the `known` command names."""
     scores = {c: sig.get(c) for c in COMMAND_SIGNALS if sig.get(c) > 0 and c in known}
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0] in WEAK))
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0] in WEAK, kv[0]))  # the same on every run
     top, top_score = ranked[0] if ranked else (None, 0.0)
 
     # "0개로 내려줘", "bring it down to 2": a target count makes "down"/내려 a scale, not a stop
@@ -127,6 +127,8 @@ def _by_resource(
         return None
     if top == "deploy" and top_score >= 3 and has_deploy_values(ents):
         return None
+    if top == "deploy" and resource == "app" and listing < 2.5:
+        return None  # "전체 앱 최신으로 배포": a deploy (asked about), not a list of apps
     if top == "endpoint" and resource != "endpoints" and listing < 1.5:
         return None
     return LIST_COMMANDS[resource], None

@@ -108,6 +108,14 @@ class Entities:
     container: str | None = None
     all_pods: bool = False
     also: bool = False  # "staging도", "in prod too"
+    entries: int | None = None  # "최근 50건", "last 5 actions": how many log entries (history, audit)
+    # "who restarted api?", "누가 api 배포했어?": asks about the past, never orders the action said
+    asks_who: bool = False
+    # "몇 번 재시작했어?", "how many times has api restarted": a count of the past, not a restart
+    asks_count: bool = False
+    there: bool = False  # "the ingresses there?", "거기": the namespace of the previous request
+    delegate: bool = False  # "알아서 해줘": what to do is left to the bot
+    vague_target: bool = False  # "the good version", "잘 되던 버전": no revision anyone could name
     # Extra weight for commands implied by the values found (lines → logs, image → deploy).
     hints: dict[str, float] = field(default_factory=dict)
     residual: str = ""
@@ -355,6 +363,85 @@ def _restart_count(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool
     return True  # consumed: "restart count" is not a restart request
 
 
+def _history_phrase(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.hint("history", 4.5)
+    return True
+
+
+def _who_did(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.asks_who = True
+    e.hint("history", 4.5)
+    return True
+
+
+def _audit_phrase(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.hint("audit", 5)
+    return True
+
+
+def _whoami_phrase(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.hint("whoami", 5)
+    return True
+
+
+def _entries(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    value = to_int(m["n"])
+    if value is None:
+        return False
+    e.entries = value
+    if m["what"] in _ACTION_WORDS:
+        e.hint("history", 4)
+    return True
+
+
+def _restart_times(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.metric, e.asks_count = "restarts", True
+    e.hint("metrics", 3)
+    return True
+
+
+def _amount_of_metric(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    """"메모리 얼마나 먹어", "how much memory": the amount of a metric, not a cost."""
+    word = re.sub(r"\s", "", m["k"] or m["k2"])
+    e.metric = "requests" if word.startswith("요청") else _METRIC_WORDS[word]
+    e.hint("metrics", 3)
+    return True
+
+
+def _day(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.since = "1d" if (m["u"] or m["u2"]) in {"하루", "day"} else "1h"
+    e.hint("metrics", 1)
+    return True
+
+
+def _vague_count(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    """"한두 개", "2~3 replicas", "-2개로": no count to set; the parser asks for an exact one."""
+    e.relative = True
+    e.hint("scale", 2.5)
+    return True
+
+
+def _service_status(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.kind = e.kind or "service"  # "api 서비스 상태": the Service object of a typed name
+    return False  # the words stay for the name finder and the lexicon
+
+
+def _delegate(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.delegate = True
+    return True
+
+
+def _there(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.there = True
+    return True
+
+
+def _vague_target(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.vague_target = True
+    e.hint("rollback", 1)
+    return True
+
+
 def _ref_after_repo(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     """"deploy acme/web main", "acme/auth at v1.2.0": a ref-looking word right by the repo."""
     if e.repo is None or e.ref is not None:
@@ -446,8 +533,44 @@ _REF_LIKE = (
     r"main|master|develop|trunk|(?:release|hotfix|feature|feat|fix|bugfix)[-/][a-z0-9._\-/]+"
     r"|v?\d{1,4}(?:\.\d{1,6}){1,3}(?:-[a-z0-9.]+)?|v\d{1,4}"
 )
+# The bot's own action log (`history`), the audit log (`audit`) and the caller's identity (`whoami`).
+# Consumed, so their words ("로그", "restarted", "감사" = thanks) never count for another command.
+# 배포/롤아웃/리비전 이력 stays rollout_history (the deployment's revisions).
+_HISTORY = (
+    r"(?:작업|명령어?|조작|실행|활동|액션|재시작|스케일|스케일링)\s?(?:기록|이력|내역|히스토리)"
+    r"|누가\s?뭐\s?했|누가\s?(?:뭘|무엇을)\s?했"
+    r"|(?:command|action|activity|operation|ops|restart|scale|scaling|bot)\s(?:history|log)"
+    r"|(?:action|activity) logs?|what (?:did|has) (?:anyone|someone|somebody|the bot|people) (?:do|done)"
+)
+# "who restarted api?", "who has deployed api", "누가 api 재시작했어?": only the question word is
+# consumed; the parser drops the action's signal.
+_WHO_DID = (
+    r"(?<= )who(?= (?:\S+ )?(?:restarted|deployed|scaled|rolled|redeployed|bounced|reverted|touched"
+    r"|changed|updated|shipped|modified|rebooted|released) )"
+    r"|(?<= )누가(?=.*(?:재시작|재배포|배포|스케일|롤백|되돌|건드|손\s?댔|바꿨|바꾼|변경|늘렸|줄였|껐))"
+)
+_AUDIT = (
+    r"감사\s?(?:로그|기록|내역|이력|추적)|(?:거부|거절)\s?된\s?(?:요청|명령)"
+    r"|audit(?:\s(?:logs?|trail|entries|records|history))?|(?:refused|denied|rejected) (?:requests|commands)"
+)
+_WHOAMI = (
+    r"whoami|who am i|(?:which|what) (?:user|account|identity|role) am i(?: acting as| using| logged in as)?"
+    r"|(?:my|mine) (?:permissions|perms|roles?|scopes?|access rights|identity|privileges|rights)"
+    r"|am i (?:an? )?(?:admin|operator|viewer)"
+    r"|(?<= )(?:나|내가|저|제가)\s?(?:는\s?)?누구|(?<= )(?:내|제|나의|저의)\s?(?:권한|역할|롤|계정|신원)"
+    r"|(?<= )나\s?(?:무슨|어떤)\s?(?:권한|역할)"
+)
+_ACTION_WORDS = frozenset({"actions", "commands", "operations", "changes", "작업", "명령"})
+_ENTRY_WORDS = r"건|entries|records|events|attempts|items|actions|commands|operations|changes|작업|명령"
 _DURATION_LEAD = r"최근|지난|last|past|over the last|in the last|for the last|over the past|in the past"
 _RESTART_COUNT = r"restart counts?|restarts? count|number of restarts|재시작\s?(?:횟수|수|카운트)"
+# "how many times has api restarted", "api 몇 번 재시작했어", "재시작 몇 번": a restart count.
+_RESTART_TIMES = (
+    r"how many times (?=(?:(?:has|have|did|does|do) )?(?:the )?\S+ "
+    r"(?:restarted|restart|crashed|crash|bounced|been restarted))"
+    r"|(?<= )몇\s?번(?=\s?(?:이나\s?)?(?:재시작|재부팅|죽었|크래시))"
+    r"|(?<= )재시작\s?(?:을|이|은)?\s?몇\s?번"
+)
 _METRIC_KINDS = r"cpu|씨피유|memory|mem|ram|메모리|requests?|rps|qps|traffic|트래픽|요청\s?수|요청량"
 _DURATION_UNITS = r"시간|분|일|hours?|hrs?|h|minutes?|mins?|m|days?|d"
 _AGO_UNITS = r"시간|분|일|주|주일|달|개월|hours?|hrs?|h|minutes?|mins?|m|days?|d|weeks?|w|months?"
@@ -472,6 +595,9 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}(?P<image>(?:[a-z0-9.\-]+(?::\d+)?/)*[a-z0-9]{_TAG}*"
               rf"(?::[a-z0-9]{_TAG}{{0,127}}|{_DIGEST})){_E}", _image),
         _rule(rf"{_B}(?P<image>[a-z0-9\-]+\.[a-z0-9.\-]+(?::\d+)?/{_TAG}+/[a-z0-9._\-/]+){_E}", _image),
+        # kubectl set image deployment/api api=ghcr.io/acme/api:v2 (the container's name, then the image)
+        _rule(rf"{_B}{NAME}=(?P<image>(?:[a-z0-9.\-]+(?::\d+)?/)*[a-z0-9]{_TAG}*"
+              rf"(?::[a-z0-9]{_TAG}{{0,127}}|{_DIGEST})){_E}", _image),
         # repos: URL, flag, bare owner/repo (optionally @ref)
         _rule(rf"{_B}(?:https?://)?github\.com/(?P<repo>[a-z0-9\-]+/{_TAG}+?)(?:\.git)?/?{_E}", _repo),
         _rule(rf"{_B}(?:--repo[= ]|repo[= ]|레포\s?|리포\s?)(?P<repo>{_OWNER_REPO}){_AT_REF}{_E}", _repo),
@@ -493,11 +619,25 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}\d{{1,2}}\s?월\s?\d{{1,2}}\s?일(?:에|의|자|꺼|거|쯤)?{_E}"
               rf"|{_B}(?:on |from )?\d{{4}}-\d{{2}}-\d{{2}}{_E}", _point_in_time),
         # durations ("최근 6시간", "over the last 30m"), before line counts take "최근 6"
-        _rule(rf"{_B}(?:{_DURATION_LEAD}\s)?(?P<n>{NUMBER_OR_SINO})\s?(?P<u>{_DURATION_UNITS})"
-              rf"(?:\s?(?:동안|간|치))?{_E}", _since),
+        _rule(rf"{_B}(?:(?:{_DURATION_LEAD})\s)?(?P<n>{NUMBER_OR_SINO})\s?(?P<u>{_DURATION_UNITS})"
+              rf"(?:\s?(?:동안|간|치))?(?:\s?(?:으로|로|만|까지|치로))?{_E}", _since),
+        # "지난 하루", "the past day", "last hour", "하루 동안": one day or hour
+        _rule(rf"{_B}(?:(?:{_DURATION_LEAD}|the past|the last)\s(?:한\s|an?\s|one\s)?"
+              rf"(?P<u>하루|day|hour|시간)|(?P<u2>하루)\s?(?:동안|간|치))(?:\s?(?:동안|간|치))?"
+              rf"(?:\s?(?:으로|로|만|까지))?{_E}", _day),
         # metrics: what to measure
         _rule(rf"(?<= )(?:{_RESTART_COUNT})(?= )", _restart_count),
+        _rule(_RESTART_TIMES, _restart_times),
+        _rule(rf"(?<= )(?P<k>{_METRIC_KINDS})\s?(?:사용량|량)?\s?(?:이|가|을|를|은|는)?\s?얼마(?:나)?(?= )"
+              rf"|{_B}how (?:much|many)\s(?P<k2>{_METRIC_KINDS}){_E}", _amount_of_metric),
         _rule(rf"(?<= )(?P<k>{_METRIC_KINDS})(?=\s|사용|량)", _metric),
+        # history, audit, whoami phrases; how many entries ("최근 50건", "last 5 actions")
+        _rule(rf"(?<= )(?:{_WHOAMI})(?= |야|예|요|이|가|로|은|는|를|좀|확인)", _whoami_phrase),
+        _rule(rf"(?<= )(?:{_AUDIT})(?= |를|을|좀|보여)", _audit_phrase),
+        _rule(rf"(?<= )(?:{_HISTORY})(?= |를|을|좀|보여)", _history_phrase),
+        _rule(_WHO_DID, _who_did),
+        _rule(rf"{_B}(?:(?:last|recent|최근|마지막)\s)?(?P<n>{NUMBER})\s?(?P<what>{_ENTRY_WORDS}){_E}",
+              _entries),
         # more lines than last time ("50줄 더", "50 more lines", "another 100 lines")
         _rule(rf"{_B}(?:another\s)?(?P<n>{NUMBER_OR_SINO})\s?(?:more|extra)\s(?:lines?|rows?){_E}",
               _more_lines),
@@ -506,7 +646,8 @@ def _rules() -> list[_Rule]:
               _more_lines),
         _rule(rf"{_B}(?:더|추가로)\s(?P<n>{NUMBER_OR_SINO})\s?(?:줄|라인|lines?|행){_E}", _more_lines),
         # line counts (before namespaces: "-n 100" in a logs request is a count, not a namespace)
-        _rule(rf"(?P<n>{NUMBER_OR_SINO})\s?(?:줄|라인|lines?|rows?|행)(?:만|정도|씩|까지)?{_E}", _lines),
+        _rule(rf"(?P<n>{NUMBER_OR_SINO})\s?(?:줄|라인|lines?|rows?|행)(?:만|정도|씩|까지)?(?:로|으로)?{_E}",
+              _lines),
         _rule(rf"{_B}(?:--tail|tail|-n|--lines|lines|last|최근|마지막)(?:=|\s)(?P<n>{DIGITS})(?:\s?개)?{_E}",
               _lines),
         _rule(rf"{_B}(?:--tail|--lines)=?(?P<n>{DIGITS}){_E}", _lines),
@@ -542,6 +683,13 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}back\s{number}(?:\s(?:versions?|revisions?|releases?|steps?))?{_E}", _steps),
         _rule(rf"(?P<n>{NUMBER})\s?(?:단계|버전|리비전|스텝|개|번|릴리즈)\s?(?:전|이전|앞|뒤로)", _steps),
         _rule(r"(?P<triple>전전전)|전전(?:\s?(?:버전|리비전))?", _steps),
+        _rule(rf"{_B}(?P<n>{NUMBER})\s?(?:단계|스텝)(?:\s?(?:만큼|을|를|로|으로))?(?=\s?(?:롤백|되돌|돌려|뒤로|back))",
+              _steps),
+        # vague or negative counts ("한두 개", "2~3 replicas", "-2개로"): never a count to set
+        _rule(rf"(?:{_B}|(?<=레플리카 )|(?<=replicas ))(?:한두|두세|서너|두어|너덧|너댓|네다섯|대여섯"
+              rf"|{DIGITS}(?:\s?(?:or|또는|아니면)\s?|\s){DIGITS}|{DIGITS}-{DIGITS})\s?{_REPLICA_UNITS}"
+              rf"(?:만|씩|까지|로|으로|가|이)?{_E}", _vague_count),
+        _rule(rf"{_B}[-−]\s?{DIGITS}(?:\s?{_REPLICA_UNITS})?(?:\s?(?:로|으로))?{_E}", _vague_count),
         # relative changes and count questions, before replica counts take their numbers
         _rule(rf"{_B}(?P<n>{NUMBER})\s?(?:{_REPLICA_UNITS})?\s?(?:더|more|extra)(?=\s|늘|추가)", _relative),
         _rule(rf"{_B}(?:add|plus)\s(?P<n>{NUMBER})(?:\s(?:more|extra))?\s{_REPLICA_UNITS}{_E}", _relative),
@@ -558,10 +706,20 @@ def _rules() -> list[_Rule]:
         # logs: previous container, container, all pods
         _rule(rf"{_B}(?:{_PREVIOUS})(?:꺼|거|것)?(?= |의|에서)", _previous),
         _rule(rf"{_B}(?:-c|--container)(?:=|\s)(?P<c>{NAME}){_E}", _container),
-        _rule(rf"{_B}(?:container|컨테이너)\s(?P<c>{NAME}){_E}", _container),
+        _rule(rf"{_B}(?:container|컨테이너)(?:=|:|\s)\s?(?P<c>{NAME}){_E}", _container),
         _rule(rf"{_B}(?P<c>{NAME})\s(?:container|컨테이너|sidecar container)(?:\s?(?:의|에서))?{_E}",
               _container),
         _rule(rf"{_B}(?:{_ALL_PODS})(?= |의|에서)", _all_pods),
+        _rule(rf"(?<= ){NAME}\s서비스\s?(?:의\s?)?상태", _service_status),
+        _rule(r"(?<= )알아서(?= )|(?<= )(?:do )?whatever you (?:think|want|need)(?= )", _delegate),
+        # "the ingresses there?", "거기 파드": the namespace of the previous request
+        _rule(r"(?<= )(?:in there|over there|there|거기|거기서|거기에|거기도|그쪽"
+              r"|그\s?네임\s?스페이스)(?=\s?$)|(?<= )(?:거기|그쪽)(?:서|에서|에|의)?(?= )", _there),
+        # "to the good version", "잘 되던 버전으로": a version no one could name; asked about
+        _rule(r"(?<= )(?:(?:to )?the (?:good|working|stable|right|correct|fine)"
+              r" (?:version|one|build|release|revision)"
+              r"|(?:잘\s?되던|잘\s?돌던|정상이던|괜찮던|멀쩡하던|정상적인|안정적인)\s?(?:버전|때|거|걸|리비전)"
+              r"(?:으로|로)?)(?= )", _vague_target),
         # "도" after a consumed namespace, "in prod too"
         _rule(r"(?<= )(?:도|too|as well)(?= )", _also),
         # "503", "500 에러", "502s": an HTTP status, a symptom (the number stays for a count)

@@ -104,7 +104,8 @@ _KO_VERBS = {
     "list_services": "서비스 목록", "list_ingresses": "인그레스 목록",
     "list_endpoints": "엔드포인트 목록", "list_namespaces": "네임스페이스 목록",
     "list_apps": "앱 목록", "get_deployment": "디플로이먼트 정보", "get_service": "서비스 정보",
-    "cost_analysis": "비용 분석", "help": "도움말",
+    "cost_analysis": "비용 분석", "help": "도움말", "history": "작업 기록 보기", "audit": "감사 로그 보기",
+    "whoami": "내 권한 확인",
 }
 
 

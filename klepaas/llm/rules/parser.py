@@ -59,6 +59,8 @@ _APP_COMMANDS = ("restart", "scale", "rollback", "rollout_history", "deploy", "l
                  "metrics", "describe")
 _APPLESS = frozenset({"cost_analysis", "overview", "help"})
 _ROLLBACK_TARGETS = frozenset({"revision", "steps_back", "commit", "at"})
+# Actions a "who …?" question names without asking for them ("who restarted api?", "누가 배포했어?").
+_ASKED_ABOUT = ("restart", "scale", "rollback", "deploy", "rollout_history", "stop")
 _HANGUL_TOKEN = re.compile(r"[\uac00-\ud7a3]+")
 _CONJUNCTIONS = frozenset({"and", "&", "plus", ",", "랑", "이랑", "하고", "와", "과", "그리고", "및", "/"})
 # A word with an underscore ("my_app", "payment_api"): meant as a name, but no Kubernetes name can be.
@@ -153,11 +155,16 @@ class RulesParser:
             sig.scores[signal] = sig.scores.get(signal, 0.0) + weight
         if ents.count_question and ents.replicas is None:
             sig.scores.pop("scale", None)  # "how many replicas does api have?" asks; it sets nothing
+        if ents.asks_who or ents.asks_count:  # "who restarted api?", "how many times has api
+            # restarted?": questions about what happened; they order nothing
+            for signal in _ASKED_ABOUT:
+                sig.scores.pop(signal, None)
         if sig.has("injection"):
             return self._refuse("refused", lang)
         if sig.has("destroy"):
             return self._refuse("destroy", lang)
         _reclaim_name(sig, ents.residual, context.app_names)
+        _reclaim_namespace(sig, ents)
         names = candidates(sig.text, context.app_names)
         ko_words = " ".join(_HANGUL_TOKEN.findall(sig.text))
         glued = glossary.glued(text.lower())
@@ -166,6 +173,11 @@ class RulesParser:
     # ---- command choice --------------------------------------------------------------------
 
     def _decide(self, d: _Draft) -> Reading:
+        previous = d.context.previous
+        if previous is not None and not d.names and _carries(previous.command, d.ents) and all(
+            d.sig.get(c) < 2.5 for c in COMMAND_SIGNALS
+        ):
+            return self._no_command(d)  # "이번엔 200줄로", "지난 6시간으로": the last request, changed
         choice = choose(d.sig, d.ents, self._has_name(d), set(self._commands))
         if choice.verdict == "stop":
             return self._stop(d)
@@ -223,8 +235,13 @@ class RulesParser:
         elif names:
             d.confidence -= 0.05 * min(len(names), 3)  # words the command had no use for
         args.update(command_values(d.command, d.ents, fields, d.kind, self._help_target(d)))
+        previous = d.context.previous
+        if d.ents.there and "namespace" in fields and "namespace" not in args and previous is not None:
+            there = previous.args.get("namespace")  # "the ingresses there?": where the last request was
+            if there:
+                args["namespace"], d.source = there, "context"
         if takes_name and "name" not in args:
-            follow = fill_name(d.command, args, d.context.previous)
+            follow = fill_name(d.command, args, previous)
             if follow.borrowed:
                 args, d.source = follow.args, "context"
                 d.confidence -= 0.05
@@ -337,6 +354,8 @@ class RulesParser:
         question = self._missing(d, command, args, needs_name)
         if question is not None:
             return self._ask(d, question)
+        if command == "rollback" and d.ents.vague_target and not _ROLLBACK_TARGETS & args.keys():
+            return self._rollback_to_time(d, args)  # "the good version": which one is that?
         if command == "rollback" and d.ents.point_in_time and not _ROLLBACK_TARGETS & args.keys():
             span = moments.span_back(d.ents.moment_text) if "at" in info.args_model.model_fields else None
             if span is None:
@@ -354,6 +373,12 @@ class RulesParser:
         plan_args = model.model_dump(exclude_defaults=True, mode="json")
         plan = Plan(command, plan_args, d.source, confidence=round(max(d.confidence, 0.05), 3), lang=lang,
                     suggestions=d.suggestions)
+        if d.ents.delegate and command in WEAK:
+            # "api 이상한데 알아서 해줘": what to do is left to the bot; offer a look, guess no action
+            offer = replace(plan, confidence=0.5)
+            described = messages.describe(command, plan_args, lang)
+            question = messages.question("did_you_mean", lang, plans=described)
+            return Reading(Clarify(question, lang, [offer]), _SURE, offer)
         if d.suggestions and info.risk != "read":
             # never silently replace a name for a write: ask, offering the near misses
             alternatives = [
@@ -396,11 +421,12 @@ class RulesParser:
             return messages.question("name", lang, example=f"{_example_verb(command)} nginx")
         name = str(args.get("name", "NAME"))
         if command == "scale":
-            if (d.sig.has("relative") or d.ents.relative) and not d.ents.replicas_absolute:
+            vague = d.ents.replicas is None and len(d.ents.bare_numbers) > 1  # "scale api 2~3"
+            if (d.sig.has("relative") or d.ents.relative or vague) and not d.ents.replicas_absolute:
                 return messages.question("relative", lang, name=name)
             if "replicas" not in args:
                 return messages.question("replicas", lang, name=name)
-        if command == "deploy" and not (args.get("image") or args.get("repo")):
+        if command == "deploy" and not (args.get("image") or args.get("repo") or args.get("ref")):
             return messages.question("image", lang, name=name)
         if args.get("namespace") == "*" and "name" in args:
             return messages.question("namespace_all", lang)
@@ -455,6 +481,8 @@ class RulesParser:
         """No command word at all: a follow-up, a bare app name, small talk, or something else."""
         sig, ents, previous = d.sig, d.ents, d.context.previous
         repeat = sig.has("also") or ents.also or sig.has("again") or (ents.namespace and not d.names)
+        # "이번엔 200줄로" after logs, "지난 6시간으로" after metrics: the same request, one value changed
+        repeat = repeat or (previous is not None and not d.names and _carries(previous.command, ents))
         swap = sig.has("swap") and len(d.names) == 1
         if previous is not None and previous.command in self._commands and (repeat or swap):
             info = self._commands[previous.command]
@@ -521,6 +549,20 @@ def _reclaim_name(sig: Signals, residual: str, app_names: list[str]) -> None:
             return
 
 
+def _reclaim_namespace(sig: Signals, ents: Entities) -> None:
+    """"scale api to 9 in billing": a cue word of a command that takes no app, said as the namespace
+    ("in billing") of a request about an app, is the namespace. Its signal is dropped and the word
+    put back for the namespace finder."""
+    if not any(sig.get(c) >= 1.5 for c in _APP_COMMANDS):
+        return
+    for start, end, signal in sig.spans:
+        word = ents.residual[start:end].strip()
+        if signal in _APPLESS and word in ents.soft_namespaces:
+            sig.scores.pop(signal, None)
+            sig.text = sig.text[:start] + ents.residual[start:end] + sig.text[end:]
+            return
+
+
 def _joined(text: str, names: list[Candidate]) -> bool:
     """Two candidate names joined by "and"/"랑"/"하고": the user asked for two apps at once."""
     ordered = sorted(names, key=lambda c: c.position)
@@ -528,6 +570,19 @@ def _joined(text: str, names: list[Candidate]) -> bool:
         between = text[first.position + len(first.word) : second.position].split()
         if any(token in _CONJUNCTIONS for token in between):
             return True
+    return False
+
+
+def _carries(command: str, ents: Entities) -> bool:
+    """Whether the text holds a value of the (read) command's own kind: lines for logs, a span or
+    a metric for metrics, a count of entries for history and audit."""
+    if command == "logs":
+        # ("50줄 더" adds to the lines shown last time: see _more_lines)
+        return (ents.lines is not None and not ents.lines_more) or ents.previous or ents.container is not None
+    if command == "metrics":
+        return ents.since is not None or ents.metric is not None
+    if command in ("history", "audit"):
+        return ents.entries is not None
     return False
 
 

@@ -8,6 +8,7 @@ STOPWORDS = frozenset(
     """
     a an the this that these those it its it's itll i im me my mine we us our ours you your yours u ur
     he she they them their there here what whats which who whom whose when where why how hows
+    thats theres heres whos wheres whatever whichever whoever deployed redeployed
     is are was were be been being am do does did doing done have has had having will would shall should
     can could may might must need needs needed want wants wanted let lets gonna wanna gotta
     and or but nor so yet if then else than also too very really just only even still again already

@@ -156,7 +156,9 @@ _KO: dict[str, list[tuple[float, tuple[str, ...]]]] = {
     "stop": [
         (4, ("꺼줘", "꺼주", "꺼라", "꺼버려", "꺼놔", "끄자", "끄기", "꺼 줘", "중지", "정지", "멈춰",
              "멈추",
-             "셧다운", "내려줘", "내려주", "중단", "(?<= )꺼(?= )")),
+             "셧다운", "내려줘", "내려주", "중단",
+             # a bare 꺼 ends the sentence ("api 꺼"); before more words it is "'s" ("api 꺼 로그")
+             "(?<= )꺼(?= (?:요 |라 )?$)")),
     ],
     "destroy": [
         (5, ("삭제", "지워", "지우", "제거", "없애", "날려", "죽여", "폭파", "드랍", "드롭", "초기화", "포맷",
@@ -395,7 +397,7 @@ CUES, RESOURCES = _compile()
 
 COMMAND_SIGNALS = frozenset(
     {"restart", "scale", "rollback", "rollout_history", "deploy", "logs", "status", "endpoint", "overview",
-     "cost_analysis", "help", "metrics"}
+     "cost_analysis", "help", "metrics", "history", "audit", "whoami"}
 )
 
 # Single English cue words that also match with one typo ("restrat", "rollbck", "deplyo").
