@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Literal, Protocol, TypedDict, TypeVar, Unpack
 
+import orjson
 import urllib3
 import urllib3.exceptions
 from kubernetes import client as k8s_client
@@ -392,7 +393,9 @@ class KubernetesGateway:
             data = response.data
         finally:
             response.release_conn()
-        return json.loads(data) if data else {}
+        # orjson: a page of 2,000 pods is megabytes of JSON, and the stdlib decoder took a third
+        # of a cluster-wide list's time.
+        return orjson.loads(data) if data else {}
 
     async def _run(
         self,
@@ -863,8 +866,8 @@ class KubernetesGateway:
                 if line is None:
                     return
                 try:
-                    event = json.loads(line)
-                except ValueError:
+                    event = orjson.loads(line)
+                except ValueError:  # orjson.JSONDecodeError is one
                     log.debug("k8s.watch.bad_line", cluster=self._cluster, size=len(line))
                     return
                 etype = event.get("type")
