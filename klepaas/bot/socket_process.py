@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import signal
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -175,7 +176,14 @@ async def serve() -> int:
     return 0
 
 
+def _is_pipe(fd: int) -> bool:
+    mode = os.fstat(fd).st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
 def main() -> None:
+    if not (_is_pipe(0) and _is_pipe(1)):
+        sys.exit("klepaas.bot.socket_process is started by `klepaas run`, which talks to it over pipes")
     # Ctrl-C in a terminal, or a service manager's SIGTERM, reaches the whole process group: the
     # bot then closes this process itself, after its last envelopes (end of input, or "close").
     signal.signal(signal.SIGINT, signal.SIG_IGN)
