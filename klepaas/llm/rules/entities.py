@@ -320,6 +320,8 @@ def _name_replicas(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool
 
 
 def _relative(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    """"2 more", and counts too vague to set ("한두 개", "2~3 replicas", "-2개로"): the parser asks
+    for an exact count."""
     e.relative = True
     e.hint("scale", 2.5)
     return True
@@ -411,13 +413,6 @@ def _amount_of_metric(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> b
 def _day(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     e.since = "1d" if (m["u"] or m["u2"]) in {"하루", "day"} else "1h"
     e.hint("metrics", 1)
-    return True
-
-
-def _vague_count(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
-    """"한두 개", "2~3 replicas", "-2개로": no count to set; the parser asks for an exact one."""
-    e.relative = True
-    e.hint("scale", 2.5)
     return True
 
 
@@ -688,8 +683,8 @@ def _rules() -> list[_Rule]:
         # vague or negative counts ("한두 개", "2~3 replicas", "-2개로"): never a count to set
         _rule(rf"(?:{_B}|(?<=레플리카 )|(?<=replicas ))(?:한두|두세|서너|두어|너덧|너댓|네다섯|대여섯"
               rf"|{DIGITS}(?:\s?(?:or|또는|아니면)\s?|\s){DIGITS}|{DIGITS}-{DIGITS})\s?{_REPLICA_UNITS}"
-              rf"(?:만|씩|까지|로|으로|가|이)?{_E}", _vague_count),
-        _rule(rf"{_B}[-−]\s?{DIGITS}(?:\s?{_REPLICA_UNITS})?(?:\s?(?:로|으로))?{_E}", _vague_count),
+              rf"(?:만|씩|까지|로|으로|가|이)?{_E}", _relative),
+        _rule(rf"{_B}[-−]\s?{DIGITS}(?:\s?{_REPLICA_UNITS})?(?:\s?(?:로|으로))?{_E}", _relative),
         # relative changes and count questions, before replica counts take their numbers
         _rule(rf"{_B}(?P<n>{NUMBER})\s?(?:{_REPLICA_UNITS})?\s?(?:더|more|extra)(?=\s|늘|추가)", _relative),
         _rule(rf"{_B}(?:add|plus)\s(?P<n>{NUMBER})(?:\s(?:more|extra))?\s{_REPLICA_UNITS}{_E}", _relative),
