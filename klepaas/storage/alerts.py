@@ -81,8 +81,17 @@ def _session(engine: Engine) -> Iterator[Session]:
 
 
 def _entry(row: AlertMessageRecord) -> AlertMessage:
-    return AlertMessage(row.key, row.source, row.channel, row.ts, row.digest, row.status, row.posted_at,
-                        row.updated_at, row.namespace)
+    return AlertMessage(
+        row.key,
+        row.source,
+        row.channel,
+        row.ts,
+        row.digest,
+        row.status,
+        row.posted_at,
+        row.updated_at,
+        row.namespace,
+    )
 
 
 def app_silence_key(namespace: str, app: str) -> str:
@@ -101,15 +110,34 @@ class AlertMessages:
             row = session.get(AlertMessageRecord, key[:300])
             return _entry(row) if row is not None else None
 
-    def save(self, *, key: str, source: str, channel: str, ts: str | None, digest: str, status: str,
-             namespace: str | None = None, now: float | None = None) -> AlertMessage:
+    def save(
+        self,
+        *,
+        key: str,
+        source: str,
+        channel: str,
+        ts: str | None,
+        digest: str,
+        status: str,
+        namespace: str | None = None,
+        now: float | None = None,
+    ) -> AlertMessage:
         """Insert or update the group's row (ts kept when None is given for an existing row)."""
         now = time.time() if now is None else now
         with _session(self._engine) as session:
             row = session.get(AlertMessageRecord, key[:300])
             if row is None:
-                row = AlertMessageRecord(key=key[:300], source=source, channel=channel, ts=ts, digest=digest,
-                                         status=status, namespace=namespace, posted_at=now, updated_at=now)
+                row = AlertMessageRecord(
+                    key=key[:300],
+                    source=source,
+                    channel=channel,
+                    ts=ts,
+                    digest=digest,
+                    status=status,
+                    namespace=namespace,
+                    posted_at=now,
+                    updated_at=now,
+                )
             else:
                 row.channel, row.digest, row.status, row.updated_at = channel, digest, status, now
                 row.namespace = namespace or row.namespace
@@ -123,7 +151,8 @@ class AlertMessages:
     def silence(self, key: str, *, until: float, by: str) -> None:
         with _session(self._engine) as session:
             row = session.get(AlertSilenceRecord, key[:300]) or AlertSilenceRecord(
-                key=key[:300], until=until, silenced_by=by)
+                key=key[:300], until=until, silenced_by=by
+            )
             row.until, row.silenced_by = until, by
             session.add(row)
             session.commit()
@@ -146,8 +175,10 @@ class AlertMessages:
             if not inspect(connection).has_table("deployment_record"):
                 return None
             row = connection.execute(
-                text("SELECT actor_id, command, summary, at, image_after FROM deployment_record "
-                     "WHERE app = :app AND namespace = :ns ORDER BY at DESC, id DESC LIMIT 1"),
+                text(
+                    "SELECT actor_id, command, summary, at, image_after FROM deployment_record "
+                    "WHERE app = :app AND namespace = :ns ORDER BY at DESC, id DESC LIMIT 1"
+                ),
                 {"app": app, "ns": namespace},
             ).first()
         if row is None:

@@ -13,8 +13,6 @@ from klepaas.errors import ConfigError
 
 # How long a SQLite writer waits for another writer's lock before failing, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# SQLite's default: the commit that takes the WAL past this many pages copies it into the database.
-SQLITE_WAL_AUTOCHECKPOINT_PAGES = 1000
 
 
 def normalize_url(database_url: str) -> str:

@@ -199,8 +199,20 @@ class DeploymentEntry:
 
 
 _LOGGED = (
-    "at", "app", "namespace", "cluster", "command", "revision", "image_before", "image_after",
-    "commit", "trigger", "actor_id", "outcome", "audit_id", "summary",
+    "at",
+    "app",
+    "namespace",
+    "cluster",
+    "command",
+    "revision",
+    "image_before",
+    "image_after",
+    "commit",
+    "trigger",
+    "actor_id",
+    "outcome",
+    "audit_id",
+    "summary",
 )
 
 

@@ -2,7 +2,7 @@
 
 Callers on the event loop run them in a thread (`asyncio.to_thread`), except the per-request
 writes on a SQLite file, which the pipeline first tries on the loop itself without waiting
-(`_at_once_transaction`): handing 0.2 ms of local work to a thread costs more than the work.
+(`AtOnceConnection`): handing 0.1 ms of local work to a thread costs more than the work.
 They return plain frozen entries, never ORM objects, so nothing above storage sees sqlmodel.
 
 The writes every request makes (`AuditLog.begin`, `AuditLog.finish`, `History.record`) are
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,7 +45,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from klepaas.errors import Unavailable
-from klepaas.storage.engine import SQLITE_BUSY_TIMEOUT_MS, SQLITE_WAL_AUTOCHECKPOINT_PAGES
 from klepaas.storage.models import AuditOutcome, AuditRecord, CommandHistory, current_runner, utcnow
 from klepaas.storage.pending import PendingWrites
 
@@ -103,7 +103,7 @@ def _raw_transaction(engine: Engine) -> Iterator[PoolProxiedConnection]:
 
 
 class WouldWait(Exception):
-    """The database is being written by another connection: `_at_once_transaction` would have to
+    """The database is being written by another connection: `AtOnceConnection` would have to
     wait for it. Nothing was written; write it in a thread, where waiting blocks no one."""
 
 
@@ -132,37 +132,69 @@ def _pragmas(raw: PoolProxiedConnection, busy_timeout_ms: int, autocheckpoint_pa
         cursor.close()
 
 
-@contextmanager
-def _at_once_transaction(engine: Engine) -> Iterator[PoolProxiedConnection]:
-    """`_raw_transaction` for a SQLite file, on the caller's thread (the event loop's) and never
-    waiting there: if another connection holds the write lock, SQLite answers at once and this
-    raises WouldWait (rolled back, nothing written); the commit runs no checkpoint (the copy of the
-    WAL into the database, with its fsync), which is left to the next commit made in a thread.
-    What is left is a local insert or update: about 0.2 ms, less than handing it to a thread."""
-    dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
-    try:
-        raw = engine.raw_connection()
-    except SQLAlchemyError as exc:
-        raise _unavailable(exc) from exc
-    try:
-        _pragmas(raw, 0, 0)
+class AtOnceConnection:
+    """The connection for `transaction_at_once`: a SQLite file's writes made on the caller's thread
+    (the event loop's) and never waiting there. It is set up once, not around every write, and
+    kept out of the pool:
+    - `busy_timeout=0`: if another connection holds the write lock, SQLite answers at once and
+      the transaction raises WouldWait (rolled back, nothing written);
+    - `wal_autocheckpoint=0`: its commits run no checkpoint (the copy of the WAL into the
+      database, with its fsync); the pool's connections, writing in threads, run them;
+    - its page cache stays warm between writes, where a pooled connection taken in turn with the
+      others would find its cache stale.
+    What is left of a write is a local insert or update: about 0.1 ms, less than handing it to a
+    thread. One caller at a time: a second one (another thread's loop) gets WouldWait too."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._lock = threading.Lock()
+        self._raw: PoolProxiedConnection | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[PoolProxiedConnection]:
+        if not self._lock.acquire(blocking=False):
+            raise WouldWait()
         try:
-            yield raw
-            raw.commit()
-        except BaseException as exc:
-            with contextlib.suppress(Exception):
-                raw.rollback()
-            if _is_busy(exc):
-                raise WouldWait() from exc
-            if isinstance(exc, dbapi_error):
-                raise _unavailable(exc) from exc
-            raise
+            raw = self._connect()
+            try:
+                yield raw
+                raw.commit()
+            except BaseException as exc:
+                try:
+                    raw.rollback()
+                except self._dbapi_error:
+                    self._discard()
+                if _is_busy(exc):
+                    raise WouldWait() from exc
+                if isinstance(exc, self._dbapi_error):
+                    self._discard()  # a fresh connection for the next write
+                    raise _unavailable(exc) from exc
+                raise
         finally:
-            _pragmas(raw, SQLITE_BUSY_TIMEOUT_MS, SQLITE_WAL_AUTOCHECKPOINT_PAGES)
-    except dbapi_error as exc:  # the pragmas themselves
-        raise _unavailable(exc) from exc
-    finally:
-        raw.close()
+            self._lock.release()
+
+    def _connect(self) -> PoolProxiedConnection:
+        if self._raw is None:
+            try:
+                # The DBAPI connection itself, detached from the pool: it is ours until `close`.
+                raw = self._engine.raw_connection()
+                raw.detach()
+                _pragmas(raw, 0, 0)
+            except (SQLAlchemyError, self._dbapi_error) as exc:
+                raise _unavailable(exc) from exc
+            self._raw = raw
+        return self._raw
+
+    def _discard(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            with contextlib.suppress(Exception):
+                raw.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._discard()
 
 
 @contextmanager
@@ -352,18 +384,52 @@ def _finish_params(
 
 # The columns `AuditLog.begin` writes, and `History.record`.
 _BEGUN = (
-    "started_at", "actor_id", "source", "workspace", "channel", "text", "command", "arguments",
-    "namespace", "cluster", "plan_source", "decision", "rule", "outcome", "runner",
+    "started_at",
+    "actor_id",
+    "source",
+    "workspace",
+    "channel",
+    "text",
+    "command",
+    "arguments",
+    "namespace",
+    "cluster",
+    "plan_source",
+    "decision",
+    "rule",
+    "outcome",
+    "runner",
 )
 _RECORDED = (
-    "ran_at", "actor_id", "source", "command", "arguments", "audit_id", "workspace", "channel",
-    "namespace", "cluster", "summary",
+    "ran_at",
+    "actor_id",
+    "source",
+    "command",
+    "arguments",
+    "audit_id",
+    "workspace",
+    "channel",
+    "namespace",
+    "cluster",
+    "summary",
 )
 
-_FILLABLE = frozenset({
-    "actor_id", "source", "workspace", "channel", "text", "command", "arguments", "namespace",
-    "cluster", "plan_source", "decision", "rule",
-})
+_FILLABLE = frozenset(
+    {
+        "actor_id",
+        "source",
+        "workspace",
+        "channel",
+        "text",
+        "command",
+        "arguments",
+        "namespace",
+        "cluster",
+        "plan_source",
+        "decision",
+        "rule",
+    }
+)
 
 
 class AuditLog:

@@ -15,10 +15,10 @@ from klepaas.storage.engine import make_engine
 from klepaas.storage.migrate import migrate_engine
 from klepaas.storage.pending import PendingWrites
 from klepaas.storage.repositories import (
+    AtOnceConnection,
     AuditLog,
     History,
     WouldWait,
-    _at_once_transaction,
     _raw_transaction,
 )
 
@@ -37,6 +37,7 @@ class Storage:
     history: History
     # Audit and history writes handed to a thread, not yet committed (their readers wait for them).
     pending: PendingWrites = field(default_factory=PendingWrites)
+    _at_once: AtOnceConnection | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(cls, database_url: str, *, run_migrations: bool = True) -> Storage:
@@ -72,7 +73,9 @@ class Storage:
         """`transaction` on the caller's thread, for the event loop: raises WouldWait (nothing
         written) rather than wait for another writer; then write it in a thread with `transaction`.
         Only where `writes_at_once`."""
-        with _at_once_transaction(self.engine) as connection:
+        if self._at_once is None:
+            self._at_once = AtOnceConnection(self.engine)
+        with self._at_once.transaction() as connection:
             yield connection
 
     async def write(self, rows: Callable[[WriteConnection], T]) -> T:
@@ -92,4 +95,6 @@ class Storage:
         return await asyncio.to_thread(in_thread)
 
     def close(self) -> None:
+        if self._at_once is not None:
+            self._at_once.close()
         self.engine.dispose()
