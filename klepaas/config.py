@@ -39,7 +39,8 @@ class KubeSettings(BaseSettings):
     context: str | None = Field(None, validation_alias="KLEPAAS_KUBE_CONTEXT")
     staging_namespace: str = Field("staging", validation_alias="K8S_STAGING_NAMESPACE")
     production_namespace: str = Field("production", validation_alias="K8S_PRODUCTION_NAMESPACE")
-    # Threads for blocking kubernetes-client calls; bounded so a burst of commands cannot exhaust the host.
+    # Requests in flight per cluster (connections), and threads for watch streams and large bodies;
+    # bounded so a burst of commands cannot exhaust the host or flood the API server.
     max_workers: int = Field(8, ge=1, le=64, validation_alias="KLEPAAS_KUBE_WORKERS")
     request_timeout_seconds: float = Field(10.0, gt=0, validation_alias="KLEPAAS_KUBE_TIMEOUT")
     # A scale above this is refused; a typo of 300 for 3 should not empty a node pool.

@@ -54,7 +54,7 @@ class Services:
     async def close(self) -> None:
         if self._pipeline is not None:
             await self._pipeline.drain()  # the audit rows still being completed
-        self.clusters.close()
+        await self.clusters.aclose()
         if self.conversations is not None:
             await self.conversations.close()
         await asyncio.to_thread(self.storage.close)

@@ -151,12 +151,24 @@ class KubeClusters:
 
     def close(self) -> None:
         """Close every gateway and stop the shared threads. Idempotent."""
+        gateways, pools = self._take_all()
+        for gateway in gateways:
+            gateway.close()
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    async def aclose(self) -> None:
+        """`close`, from the event loop: waits for the gateways' connections to be closed."""
+        gateways, pools = self._take_all()
+        for gateway in gateways:
+            await gateway.aclose()
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _take_all(self) -> tuple[list[KubeGateway], list[ThreadPoolExecutor]]:
         with self._lock:
             self._closed = True
             gateways, self._gateways = list(self._gateways.values()), {}
             pools = [p for p in (self._pool, self._watch_pool) if p is not None]
             self._pool = self._watch_pool = None
-        for gateway in gateways:
-            gateway.close()
-        for pool in pools:
-            pool.shutdown(wait=False, cancel_futures=True)
+        return gateways, pools

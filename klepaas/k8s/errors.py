@@ -21,6 +21,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
@@ -222,6 +223,8 @@ def _from_transport(exc: BaseException, *, where: str, timeout: float | None) ->
     if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
         reason = exc.reason
     took = f" within {timeout:g}s" if timeout else ""
+    if isinstance(reason, aiohttp.ClientError):
+        return _from_aiohttp(reason, where=where, took=took)
     # Order matters: NameResolutionError < NewConnectionError < ConnectTimeoutError in urllib3.
     if isinstance(reason, urllib3.exceptions.NameResolutionError | socket.gaierror):
         return Unavailable(
@@ -250,3 +253,27 @@ def _from_transport(exc: BaseException, *, where: str, timeout: float | None) ->
     ):
         return Unavailable(f"lost the connection to the cluster{where}")
     return Unavailable(f"cannot talk to the cluster{where} ({type(reason).__name__})")
+
+
+def _from_aiohttp(exc: aiohttp.ClientError, *, where: str, took: str) -> KlepaasError:
+    """`_from_transport` for the errors of `klepaas.k8s.transport.AsyncTransport`."""
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return Unavailable(
+            f"cannot make a secure connection to the cluster{where}",
+            hint="check the cluster's certificate in the kubeconfig",
+        )
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc, aiohttp.ClientConnectorDNSError) or isinstance(exc.os_error, socket.gaierror):
+            return Unavailable(
+                f"cannot resolve the cluster{where}'s address", hint="check the server URL in the kubeconfig"
+            )
+        refused = ": connection refused" if isinstance(exc.os_error, ConnectionRefusedError) else ""
+        return Unavailable(
+            f"cannot connect to the cluster{where}{refused}",
+            hint="is the API server running and the kubeconfig pointing at it?",
+        )
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return TimedOut(f"could not connect to the cluster{where}{took}")
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return TimedOut(f"the cluster{where} did not answer{took}")
+    return Unavailable(f"lost the connection to the cluster{where}")

@@ -4,23 +4,29 @@
 of `klepaas.k8s.models` and raise the errors of `klepaas.errors` (translated in
 `klepaas.k8s.errors`), never client objects, raw API dicts or client exceptions.
 
-`KubernetesGateway` implements it over the **official synchronous `kubernetes` client**, run in a
-bounded `ThreadPoolExecutor`. Why that client: it is the one that reads kubeconfigs exactly as
-kubectl does (contexts, exec and OIDC auth plugins, in-cluster service accounts), it is generated
-and released in step with Kubernetes by the Kubernetes project itself, and it is the
-best-maintained Python client; `kubernetes_asyncio` is a separately maintained generated fork that
-lags behind in versions and auth plugins. Why a bounded pool: each call holds a thread while it
-waits on the network, and a fixed number of workers (`KLEPAAS_KUBE_WORKERS`) caps how many
-requests one bot process has in flight against a cluster, however many commands arrive at once;
-the rest queue. Watches, which hold a thread for as long as the stream is open, get their own
-pool of the same size, so that following rollouts can never starve ordinary requests.
+`KubernetesGateway` implements it over the **official `kubernetes` client**, with its requests
+sent by **aiohttp on the event loop** (`klepaas.k8s.transport`). Why that client: it is the one that
+reads kubeconfigs exactly as kubectl does (contexts, exec and OIDC auth plugins, in-cluster service
+accounts), it is generated and released in step with Kubernetes by the Kubernetes project itself,
+and it is the best-maintained Python client; `kubernetes_asyncio` is a separately maintained
+generated fork that lags behind in versions and auth plugins. Why not its own (blocking urllib3)
+I/O in a thread pool, as at first: each request then cost two hand-offs between the loop and a
+worker, and the worker's HTTP code competed with the loop for the GIL; measured on a status (two
+reads), the client's own I/O took about 1.6 times the CPU of aiohttp's. So the client builds every
+request (`RequestBuilder`: its generated methods validate and serialise the arguments and
+authenticate through the configuration, token refresh hooks included) and `AsyncTransport` sends
+it, with the kubeconfig's TLS settings and proxy. The transport holds at most
+`KLEPAAS_KUBE_WORKERS` connections per cluster, which caps how many requests one bot process has
+in flight against it however many commands arrive at once; the rest queue. Watches, which hold a
+stream open for minutes, still go through the client in a bounded pool of threads of their own, so
+that following rollouts can never starve ordinary requests.
 
 Each gateway owns its `ApiClient`, built from a kubeconfig context
 (`kubernetes.config.new_client_from_config`) or from the in-cluster service account; the
 client's global default configuration is never touched, so several clusters can be used at once.
-Every request carries the timeout from settings. Responses are read with `_preload_content=False`
-and parsed straight from JSON into our dataclasses in the worker thread: it skips the client's
-model layer, which is slow for large lists, and keeps parsing off the event loop.
+Every request carries the timeout from settings. Responses skip the client's model layer, which is
+slow for large lists: bodies are decoded with orjson (in a worker when large) and parsed straight
+into our dataclasses (a long list's pages in a worker, while the next page is fetched).
 
 Lists are paginated with `limit`/`continue` (page size from settings): one request per page,
 never one per object. A `with_identity(user, groups)` gateway shares the pools and connections
@@ -35,12 +41,13 @@ import contextlib
 import difflib
 import functools
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Literal, Protocol, TypedDict, TypeVar, Unpack
 
+import aiohttp
 import orjson
 import urllib3
 import urllib3.exceptions
@@ -80,10 +87,14 @@ from klepaas.k8s.models import (
 )
 from klepaas.k8s.transport import (
     USER_AGENT,
+    AsyncTransport,
     Identity,
     ImpersonatingRest,
     LineReader,
+    Reply,
+    RequestBuilder,
     api_client_from_kubeconfig,
+    token_hook_due,
 )
 from klepaas.logging import get_logger
 
@@ -92,6 +103,10 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 FIELD_MANAGER = "klepaas"
+# A response body at least this big is decoded in a worker, not on the event loop.
+LARGE_BODY_BYTES = 256 * 1024
+# A list's last page of at most this many items is parsed on the loop; a longer one in a worker.
+PARSE_ON_LOOP_ITEMS = 100
 # Pod logs are cut at this many bytes on the server side: a chat message is not a log viewer.
 MAX_LOG_BYTES = 512 * 1024
 # Annotations a rollback does not copy from the old ReplicaSet (kubectl's annotationsToSkip).
@@ -254,6 +269,7 @@ class KubeGateway(Protocol):
     ) -> AsyncIterator[WatchEvent[Pod]]: ...
 
     def close(self) -> None: ...
+    async def aclose(self) -> None: ...  # close, waiting for this loop's connections to close
 
 
 # ---- resource kinds -------------------------------------------------------------------------
@@ -303,6 +319,7 @@ class KubernetesGateway:
         identity: Identity | None = None,
         owns_client: bool = True,
         selectors: SelectorMemory | None = None,
+        transport: AsyncTransport | None = None,
     ) -> None:
         self._api_client = api_client
         self._settings = settings
@@ -316,11 +333,25 @@ class KubernetesGateway:
         )
         self._timeout = settings.request_timeout_seconds
         self._page_size = settings.list_page_size
+        # Watches stream through the client itself, in the watch pool.
         self._apis: dict[Api, Any] = {
             "core": k8s_client.CoreV1Api(api_client),
             "apps": k8s_client.AppsV1Api(api_client),
             "networking": k8s_client.NetworkingV1Api(api_client),
         }
+        # Every other request is built by the client and sent by the transport, on the loop.
+        builder = RequestBuilder(api_client.configuration)
+        self._builders: dict[Api, Any] = {
+            "core": k8s_client.CoreV1Api(builder),
+            "apps": k8s_client.AppsV1Api(builder),
+            "networking": k8s_client.NetworkingV1Api(builder),
+        }
+        if transport is None:
+            try:
+                transport = AsyncTransport(api_client.configuration, max_connections=settings.max_workers)
+            except (ConfigException, OSError) as exc:  # the kubeconfig's certificates, its proxy
+                raise translate(ConfigException(str(exc)), cluster=cluster) from exc
+        self._transport = transport
         self._selectors = selectors or SelectorMemory()
         self._closed = False
 
@@ -368,6 +399,7 @@ class KubernetesGateway:
             identity=identity,
             owns_client=False,
             selectors=self._selectors,
+            transport=self._transport,
         )
 
     def close(self) -> None:
@@ -379,36 +411,58 @@ class KubernetesGateway:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._watch_pool.shutdown(wait=False, cancel_futures=True)
         if self._owns_client:
+            self._transport.close()
             with contextlib.suppress(Exception):
                 self._api_client.close()
 
+    async def aclose(self) -> None:
+        """`close`, waiting for this loop's connections to be closed."""
+        if self._owns_client and not self._closed:
+            await self._transport.aclose()
+        self.close()
+
     # ---- plumbing ----------------------------------------------------------------------
 
-    def _request(self, api: Api, method: str, *args: Any, **kwargs: Any) -> Any:
-        """One blocking request (in a worker thread); returns the response body as JSON."""
-        response = getattr(self._apis[api], method)(
-            *args, _preload_content=False, _request_timeout=self._timeout, **kwargs
-        )
-        try:
-            data = response.data
-        finally:
-            response.release_conn()
-        # orjson: a page of 2,000 pods is megabytes of JSON, and the stdlib decoder took a third
-        # of a cluster-wide list's time.
-        return orjson.loads(data) if data else {}
+    async def _call(self, api: Api, method: str, *args: Any, **kwargs: Any) -> Any:
+        """One request (the client's `api` method, with its arguments); returns the response
+        body as JSON. A non-2xx answer raises the client's ApiException, as the client would."""
+        reply = await self._send(api, method, *args, **kwargs)
+        body = reply.body
+        if not body:
+            return {}
+        if len(body) < LARGE_BODY_BYTES:
+            return orjson.loads(body)
+        # A page of 2,000 pods is megabytes of JSON: decoded in a worker, the loop goes on.
+        return await asyncio.get_running_loop().run_in_executor(self._pool, orjson.loads, body)
 
-    async def _run(
-        self,
-        fn: Callable[[], T],
-        *,
-        ref: ResourceRef | None,
-        verb: str,
-        pool: ThreadPoolExecutor | None = None,
-    ) -> T:
-        loop = asyncio.get_running_loop()
+    async def _send(self, api: Api, method: str, *args: Any, **kwargs: Any) -> Reply:
+        build = getattr(self._builders[api], method)
+        if token_hook_due(self._api_client.configuration):  # may run an exec auth plugin: off the loop
+            prepared = await asyncio.get_running_loop().run_in_executor(
+                self._pool, functools.partial(build, *args, _preload_content=False, **kwargs)
+            )
+        else:
+            prepared = build(*args, _preload_content=False, **kwargs)
+        reply = await self._transport.send(prepared, timeout=self._timeout, identity=self._identity)
+        if not 200 <= reply.status <= 299:
+            exc = ApiException(status=reply.status, reason=reply.reason)
+            exc.body = reply.body.decode("utf-8", "replace")
+            exc.headers = reply.headers
+            raise exc
+        return reply
+
+    async def _run(self, call: Awaitable[T], *, ref: ResourceRef | None, verb: str) -> T:
+        """Await a request (`_call`), turning the client's and transport's errors into ours."""
         try:
-            return await loop.run_in_executor(pool or self._pool, fn)
-        except (ApiException, urllib3.exceptions.HTTPError, OSError, ConfigException) as exc:
+            return await call
+        except (
+            ApiException,
+            aiohttp.ClientError,
+            TimeoutError,
+            urllib3.exceptions.HTTPError,
+            OSError,
+            ConfigException,
+        ) as exc:
             error = translate(exc, ref, verb=verb, cluster=self._cluster, timeout=self._timeout)
             if isinstance(exc, ApiException):
                 status = api_status(exc)
@@ -425,11 +479,11 @@ class KubernetesGateway:
             raise error from exc
 
     async def _run_on(
-        self, kind: _Kind[Any], namespace: str | None, name: str, fn: Callable[[], T], verb: str
+        self, kind: _Kind[Any], namespace: str | None, name: str, call: Awaitable[T], verb: str
     ) -> T:
         """`_run` for a request about one named object: a 404 gets its "did you mean"."""
         try:
-            return await self._run(fn, ref=ResourceRef(kind.kind, name, namespace), verb=verb)
+            return await self._run(call, ref=ResourceRef(kind.kind, name, namespace), verb=verb)
         except ResourceNotFound as exc:
             if exc.kind != kind.kind:
                 raise
@@ -457,15 +511,17 @@ class KubernetesGateway:
         def parse(raw: list[Obj]) -> list[T]:
             return [kind.parse(item) for item in raw]
 
-        def fetch(page_limit: int, token: str | None) -> tuple[list[Obj], list[T] | None, Obj]:
-            """One page: its raw items, and parsed too when it is the last one. A page with more
-            after it is parsed in another worker while the next page is fetched: on a long list the
-            parsing (as costly as the request) then overlaps the server's work and the transfer."""
-            body = self._request(
+        async def fetch(page_limit: int, token: str | None) -> tuple[list[Obj], list[T] | None, Obj]:
+            """One page: its raw items, and parsed too when it is the last one and short. A page
+            with more after it (or a long last one) is parsed in a worker while the next page is
+            fetched: on a long list the parsing (as costly as the request) then overlaps the
+            server's work and the transfer, and the loop goes on."""
+            body = await self._call(
                 kind.api, method, *args, limit=page_limit, **({"_continue": token} if token else {}), **query
             )
             raw, meta = body.get("items") or [], body.get("metadata") or {}
-            return raw, None if meta.get("continue") else parse(raw), meta
+            last = not meta.get("continue")
+            return raw, parse(raw) if last and len(raw) <= PARSE_ON_LOOP_ITEMS else None, meta
 
         loop = asyncio.get_running_loop()
         parts: list[list[T] | asyncio.Future[list[T]]] = []
@@ -476,8 +532,7 @@ class KubernetesGateway:
         while True:
             page = self._page_size if limit is None else max(1, min(self._page_size, limit - fetched))
             try:
-                next_page = functools.partial(fetch, page, token)
-                raw, parsed, meta = await self._run(next_page, ref=ref, verb="list")
+                raw, parsed, meta = await self._run(fetch(page, token), ref=ref, verb="list")
             except ResourceExpired:
                 # The continue token outlived the server's snapshot; start over once.
                 if restarted or token is None:
@@ -501,7 +556,7 @@ class KubernetesGateway:
     async def _get(self, kind: _Kind[T], namespace: str | None, name: str) -> T:
         args = (name, namespace) if kind.namespaced else (name,)
         ns = namespace if kind.namespaced else None
-        fetch = functools.partial(self._request, kind.api, kind.read_method(), *args)
+        fetch = self._call(kind.api, kind.read_method(), *args)
         return kind.parse(await self._run_on(kind, ns, name, fetch, "get"))
 
     async def _not_found(self, kind: _Kind[Any], namespace: str | None, name: str) -> ResourceNotFound:
@@ -607,7 +662,7 @@ class KubernetesGateway:
         return await self._list(EVENTS, namespace, **options)
 
     async def read_scale(self, namespace: str, name: str) -> Scale:
-        fetch = functools.partial(self._request, "apps", "read_namespaced_deployment_scale", name, namespace)
+        fetch = self._call("apps", "read_namespaced_deployment_scale", name, namespace)
         return parse_scale(await self._run_on(DEPLOYMENTS, namespace, name, fetch, "get"))
 
     async def pod_logs(
@@ -629,16 +684,11 @@ class KubernetesGateway:
         if limit_bytes is not None:
             kwargs["limit_bytes"] = int(limit_bytes)
 
-        def fetch() -> str:
-            response = self._apis["core"].read_namespaced_pod_log(
-                name, namespace, _preload_content=False, _request_timeout=self._timeout, **kwargs
-            )
-            try:
-                return bytes(response.data).decode("utf-8", "replace")
-            finally:
-                response.release_conn()
+        async def fetch() -> str:
+            reply = await self._send("core", "read_namespaced_pod_log", name, namespace, **kwargs)
+            return reply.body.decode("utf-8", "replace")
 
-        return await self._run_on(PODS, namespace, name, fetch, "read the logs of")
+        return await self._run_on(PODS, namespace, name, fetch(), "read the logs of")
 
     # ---- writes ------------------------------------------------------------------------
 
@@ -656,8 +706,7 @@ class KubernetesGateway:
         resource_version: str | None = None,
     ) -> Deployment:
         """A strategic merge patch (lists of containers merge by name, as with kubectl patch)."""
-        fn = functools.partial(
-            self._request,
+        fn = self._call(
             "apps",
             "patch_namespaced_deployment",
             name,
@@ -678,8 +727,7 @@ class KubernetesGateway:
         dry_run: bool = False,
         resource_version: str | None = None,
     ) -> Scale:
-        fn = functools.partial(
-            self._request,
+        fn = self._call(
             "apps",
             "patch_namespaced_deployment_scale",
             name,
@@ -704,7 +752,7 @@ class KubernetesGateway:
         pod-template-hash label) back into the deployment. A PUT with the resourceVersion we read,
         so a concurrent change is a Conflict, retried once on fresh data."""
         rs_body = await self._run(
-            functools.partial(self._request, "apps", "read_namespaced_replica_set", to_replicaset, namespace),
+            self._call("apps", "read_namespaced_replica_set", to_replicaset, namespace),
             ref=ResourceRef("replicaset", to_replicaset, namespace),
             verb="get",
         )
@@ -713,8 +761,8 @@ class KubernetesGateway:
         labels.pop(POD_TEMPLATE_HASH_LABEL, None)
         rs_annotations = (rs_body.get("metadata") or {}).get("annotations") or {}
 
-        def replace() -> Obj:
-            current = self._request("apps", "read_namespaced_deployment", name, namespace)
+        async def replace() -> Obj:
+            current = await self._call("apps", "read_namespaced_deployment", name, namespace)
             current.setdefault("spec", {})["template"] = template
             meta = current.setdefault("metadata", {})
             # As kubectl does: the deployment takes the annotations of the revision it returns to
@@ -727,7 +775,7 @@ class KubernetesGateway:
                 kept[CHANGE_CAUSE_ANNOTATION] = change_cause
             meta["annotations"] = kept
             current.pop("status", None)
-            return self._request(
+            return await self._call(
                 "apps",
                 "replace_namespaced_deployment",
                 name,
@@ -740,7 +788,7 @@ class KubernetesGateway:
         for attempt in (1, 2):
             try:
                 return parse_deployment(
-                    await self._run_on(DEPLOYMENTS, namespace, name, replace, "roll back")
+                    await self._run_on(DEPLOYMENTS, namespace, name, replace(), "roll back")
                 )
             except Conflict as exc:
                 # Someone changed the deployment between our read and our write: once more on fresh
@@ -765,8 +813,7 @@ class KubernetesGateway:
         self, kind: _Kind[Any], method: str, namespace: str, manifest: Mapping[str, Any], dry_run: bool
     ) -> Obj:
         name = (manifest.get("metadata") or {}).get("name")
-        fn = functools.partial(
-            self._request,
+        fn = self._call(
             kind.api,
             method,
             namespace,
@@ -858,8 +905,8 @@ class KubernetesGateway:
             return LineReader(response)
 
         ref = ResourceRef(kind.kind, name, namespace)
-        reader = await self._run(open_stream, ref=ref, verb="watch", pool=self._watch_pool)
         loop = asyncio.get_running_loop()
+        reader = await self._run(loop.run_in_executor(self._watch_pool, open_stream), ref=ref, verb="watch")
         try:
             while True:
                 line = await loop.run_in_executor(self._watch_pool, reader.next_line)

@@ -15,6 +15,7 @@ from klepaas.k8s.clusters import KubeClusters
 from klepaas.k8s.gateway import KubernetesGateway
 from klepaas.k8s.sandbox.cluster import SandboxCluster
 from klepaas.k8s.sandbox.store import BY_KIND, Store
+from klepaas.k8s.transport import Prepared, Reply
 
 T = TypeVar("T")
 DEPLOYMENT = BY_KIND["Deployment"]
@@ -56,7 +57,8 @@ async def samples_ready(sandbox: SandboxCluster) -> None:
 
 
 class RequestSpy:
-    """Records (method, path, query) of every request a gateway's client sends."""
+    """Records (method, path, query) of every request a gateway sends: on its transport (every
+    request but watches) and on its client's REST layer (watch streams)."""
 
     def __init__(self, gateway: KubernetesGateway) -> None:
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
@@ -64,11 +66,22 @@ class RequestSpy:
         inner = rest.request
 
         def request(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-            parsed = urlparse(url)
-            self.requests.append((method, parsed.path, parse_qs(parsed.query)))
+            self._record(method, url)
             return inner(method, url, *args, **kwargs)
 
         rest.request = request  # type: ignore[method-assign]
+        transport = gateway._transport
+        send = transport.send
+
+        async def spied_send(prepared: Prepared, **kwargs: Any) -> Reply:
+            self._record(prepared.method, prepared.url)
+            return await send(prepared, **kwargs)
+
+        transport.send = spied_send  # type: ignore[method-assign]
+
+    def _record(self, method: str, url: str) -> None:
+        parsed = urlparse(url)
+        self.requests.append((method, parsed.path, parse_qs(parsed.query)))
 
     def paths(self, fragment: str) -> list[tuple[str, str, dict[str, list[str]]]]:
         return [r for r in self.requests if fragment in r[1]]

@@ -6,6 +6,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from klepaas.errors import (
 )
 from klepaas.k8s.clusters import KubeClusters
 from klepaas.k8s.errors import ResourceExpired, ResourceNotFound
-from klepaas.k8s.gateway import KubernetesGateway
+from klepaas.k8s.gateway import Api, KubernetesGateway
 from klepaas.k8s.models import Deployment, WatchEvent
 from klepaas.k8s.sandbox.auth import Rule
 from klepaas.k8s.sandbox.cluster import SandboxCluster
@@ -350,13 +351,13 @@ async def test_a_watch_from_a_version_too_old_to_resume_raises_resource_expired(
 
 def _race(gateway: KubernetesGateway, times: int) -> list[int]:
     """Make another writer scale nginx between each of the gateway's reads and replaces."""
-    original = gateway._request
+    original = gateway._call
     raced: list[int] = []
 
-    def racing_request(api: str, method: str, *args: object, **kwargs: object) -> object:
+    async def racing_call(api: Api, method: str, *args: Any, **kwargs: Any) -> Any:
         if method == "replace_namespaced_deployment" and len(raced) < times:
             raced.append(3 + len(raced))
-            original(
+            await original(
                 "apps",
                 "patch_namespaced_deployment_scale",
                 "nginx",
@@ -364,9 +365,9 @@ def _race(gateway: KubernetesGateway, times: int) -> list[int]:
                 {"spec": {"replicas": raced[-1]}},
                 _content_type="application/merge-patch+json",
             )
-        return original(api, method, *args, **kwargs)
+        return await original(api, method, *args, **kwargs)
 
-    gateway._request = racing_request  # type: ignore[method-assign]
+    gateway._call = racing_call  # type: ignore[method-assign]
     return raced
 
 
