@@ -1,6 +1,6 @@
 """`Storage.transaction_at_once`: a SQLite write on the caller's thread that never waits there.
 When another connection is writing, it gives up at once (WouldWait, nothing written) instead of
-waiting out SQLite's busy timeout on the event loop; the connection goes back to the pool as it was."""
+waiting out SQLite's busy timeout on the event loop; the pool's connections are left as they were."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from klepaas.storage import Storage, WouldWait
 from klepaas.storage.engine import SQLITE_BUSY_TIMEOUT_MS
+from klepaas.storage.repositories import CHECKPOINT_EVERY_COMMITS
 
 
 def begin_row(storage: Storage, connection: object | None = None) -> int:
@@ -55,7 +56,7 @@ def test_another_writer_makes_it_give_up_at_once_with_nothing_written(
         storage.close()
 
 
-def test_the_connection_goes_back_to_the_pool_waiting_and_checkpointing_as_before(sqlite_url: str) -> None:
+def test_the_pooled_connections_still_wait_and_checkpoint_as_configured(sqlite_url: str) -> None:
     storage = Storage.open(sqlite_url)
     try:
         with storage.transaction_at_once() as connection:
@@ -117,3 +118,41 @@ async def test_write_from_the_loop_falls_back_to_a_thread_that_waits_for_the_oth
     finally:
         other.close()
         storage.close()
+
+
+def test_the_loop_connection_never_waits_and_is_kept_out_of_the_pool(sqlite_url: str) -> None:
+    storage = Storage.open(sqlite_url)
+    try:
+        with storage.transaction_at_once() as connection:
+            begin_row(storage, connection)
+            cursor = connection.cursor()
+            settings = (
+                cursor.execute("PRAGMA busy_timeout").fetchone()[0],
+                cursor.execute("PRAGMA wal_autocheckpoint").fetchone()[0],
+            )
+            cursor.close()
+        with storage.transaction_at_once() as again:
+            assert again is connection  # the same warm connection every time
+        assert settings == (0, 0)
+        assert storage.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        storage.close()
+
+
+def test_writes_made_only_on_the_loop_still_get_the_wal_checkpointed(sqlite_url: str, tmp_path: Path) -> None:
+    """Its connection never checkpoints on commit; every CHECKPOINT_EVERY_COMMITS commits a
+    thread does, so the WAL does not grow without bound when no other connection writes."""
+    storage = Storage.open(sqlite_url)
+    wal = Path(str(storage.engine.url.database) + "-wal")
+    sizes: list[int] = []
+    try:
+        for _ in range(6):
+            for _ in range(2 * CHECKPOINT_EVERY_COMMITS):
+                with storage.transaction_at_once() as connection:
+                    begin_row(storage, connection)
+            time.sleep(0.3)  # the checkpoint thread
+            sizes.append(wal.stat().st_size)
+    finally:
+        storage.close()
+    # The WAL is reused after each checkpoint: it stops growing (without them: six times the first).
+    assert sizes[-1] < 2 * sizes[0], sizes
