@@ -172,6 +172,14 @@ _M: dict[str, tuple[str, str]] = {
         "this command works on one namespace; name it instead of all namespaces",
         "이 명령은 네임스페이스 하나에서만 동작합니다. 전체 대신 네임스페이스를 지정하세요",
     ),
+    "err.app_in_no_namespace": (
+        'no app (deployment) named "{name}" in any namespace here',
+        '"{name}" 앱(디플로이먼트)은 여기서 쓸 수 있는 어느 네임스페이스에도 없습니다',
+    ),
+    "err.app_in_several_namespaces": (
+        '"{name}" is in several namespaces: {namespaces}; which one?',
+        '"{name}" 앱이 여러 네임스페이스에 있습니다: {namespaces}. 어느 쪽인가요?',
+    ),
     "err.namespace_not_allowed": (
         'namespace "{namespace}" is not available in this channel (allowed: {allowed})',
         '이 채널에서는 "{namespace}" 네임스페이스를 쓸 수 없습니다 (허용: {allowed})',

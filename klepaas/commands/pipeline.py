@@ -370,7 +370,7 @@ class Pipeline:
             return
         namespace = getattr(args, "namespace", None)
         lists_things = "name" not in fields
-        if namespace == ALL_NAMESPACES and not lists_things:
+        if namespace == ALL_NAMESPACES and not (lists_things or spec.finds_namespace):
             raise UsageError(
                 f"{spec.name} works on one namespace; all namespaces ('*' / -n all) is for list commands",
                 spec,

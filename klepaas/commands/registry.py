@@ -82,6 +82,9 @@ class CommandSpec(Generic[A]):
     # Offered to planners (rules vocabulary, LLM tools). Admin commands are typed, not asked for,
     # and leave the LLM tool budget to the commands people phrase in their own words.
     planner: bool = True
+    # With all namespaces ('*'), a command about one object finds the namespace holding it (e.g.
+    # "status checkout -n all") rather than being refused as only list commands take '*'.
+    finds_namespace: bool = False
 
     @property
     def grammar_words(self) -> tuple[str, ...]:

@@ -132,6 +132,7 @@ def build_fake_registry(calls: Calls | None = None) -> Registry:
         positional: tuple[str, ...] = (),
         preview: bool = False,
         rollout: bool = False,
+        finds_namespace: bool = False,
     ) -> None:
         registry.register(
             CommandSpec(
@@ -146,10 +147,11 @@ def build_fake_registry(calls: Calls | None = None) -> Registry:
                 positional=positional,
                 preview=previewer(name) if preview else None,
                 starts_rollout=rollout,
+                finds_namespace=finds_namespace,
             )
         )
 
-    add("status", StatusArgs, Risk.READ, positional=("name",))
+    add("status", StatusArgs, Risk.READ, positional=("name",), finds_namespace=True)
     add("logs", LogsArgs, Risk.READ, positional=("name",))
     add("restart", NamedArgs, Risk.WRITE, positional=("name",), preview=True, rollout=True)
     add("scale", ScaleArgs, Risk.WRITE, positional=("name", "replicas"), preview=True)

@@ -352,17 +352,19 @@ async def test_the_namespace_defaults_to_the_channel_binding_else_default(
     assert [args.get("namespace") for _, args in calls.runs] == ["staging", "default", None]
 
 
-async def test_all_namespaces_is_accepted_only_by_list_commands(
+async def test_all_namespaces_is_for_list_commands_and_commands_that_find_the_namespace(
     make_pipeline: MakePipeline, calls: Calls
 ) -> None:
     pipeline = make_pipeline()
     listed = await pipeline.handle(Request(actor=ALICE, text="list pods -n all"))
-    refused = await pipeline.handle(Request(actor=ALICE, text="status nginx -n all"))
+    found = await pipeline.handle(Request(actor=ALICE, text="status nginx -n all"))
+    refused = await pipeline.handle(Request(actor=ALICE, text="logs nginx -n all"))
 
     assert listed.ok and listed.namespace == "*"
+    assert found.ok and found.namespace == "*"
     assert refused.result.status == "error"
-    assert refused.result.summary.startswith("status works on one namespace")
-    assert calls.runs == [("list_pods", {"namespace": "*"})]
+    assert refused.result.summary.startswith("logs works on one namespace")
+    assert calls.runs == [("list_pods", {"namespace": "*"}), ("status", {"name": "nginx", "namespace": "*"})]
 
 
 async def test_a_namespace_outside_the_channel_binding_is_denied_and_audited_as_refused(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from klepaas.commands.arg_types import ContainerName, K8sName, LogLines, Namespace, StatusKind
+from klepaas.commands.arg_types import ALL_NAMESPACES, ContainerName, K8sName, LogLines, Namespace, StatusKind
 from klepaas.commands.builtin._common import (
     HEALTH_ICON,
     PodIndex,
@@ -168,8 +168,13 @@ def pod_data(p: Pod) -> dict[str, object]:
 async def run_status(ctx: CommandContext, args: StatusArgs) -> Result:
     gw = ctx.gateway()
     if args.name is None:
+        if args.namespace == ALL_NAMESPACES:  # every app everywhere: what overview is for
+            raise UserError(t(ctx.lang, "err.one_namespace"), hint="overview")
         return await _namespace_status(ctx, gw, one_namespace(ctx, args.namespace))
-    ns = one_namespace(ctx, args.namespace)
+    if args.namespace == ALL_NAMESPACES and args.kind == "deployment":
+        ns = await _namespace_of_app(ctx, gw, args.name)  # "where is it, and how is it?"
+    else:
+        ns = one_namespace(ctx, args.namespace)
     if args.kind == "pod":
         return await _pod_status(ctx, gw, await gw.get_pod(ns, args.name))
     if args.kind == "service":
@@ -185,6 +190,23 @@ async def run_status(ctx: CommandContext, args: StatusArgs) -> Result:
             raise exc from None
         return await _pod_status(ctx, gw, pod)
     return await _app_status(ctx, gw, deployment, pods)
+
+
+async def _namespace_of_app(ctx: CommandContext, gw: KubeGateway, name: str) -> str:
+    """The one namespace (of those this channel may use) holding an app called `name`: one list
+    call across namespaces, by name. None or several is said, with what to type next."""
+    found = await gw.list_deployments(ALL_NAMESPACES, field_selector=f"metadata.name={name}", limit=50)
+    namespaces = sorted({d.namespace for d in found.items})
+    if ctx.allowed_namespaces:
+        namespaces = [ns for ns in namespaces if ns in ctx.allowed_namespaces]
+    if not namespaces:
+        raise NotFound(t(ctx.lang, "err.app_in_no_namespace", name=name))
+    if len(namespaces) > 1:
+        raise UserError(
+            t(ctx.lang, "err.app_in_several_namespaces", name=name, namespaces=", ".join(namespaces)),
+            hint=f"status {name} -n {namespaces[0]}",
+        )
+    return namespaces[0]
 
 
 async def _app_status(ctx: CommandContext, gw: KubeGateway, d: Deployment, pods: list[Pod]) -> Result:
@@ -897,6 +919,7 @@ SPECS: list[CommandSpec[Any]] = [
         help_en="Health of an app (deployment), a pod or service, or of every app in a namespace",
         help_ko="앱(디플로이먼트), 파드, 서비스 또는 네임스페이스 전체 앱의 상태",
         positional=("name",),
+        finds_namespace=True,
     ),
     CommandSpec(
         name="logs",

@@ -103,6 +103,36 @@ async def test_status_of_an_app_in_another_namespace_says_where_it_is(run: Run) 
     )
 
 
+async def test_status_in_all_namespaces_finds_the_one_namespace_of_the_app(run: Run) -> None:
+    result = await run("status", name="checkout", namespace="*")
+
+    assert (result.data["namespace"], result.data["name"]) == ("production", "checkout")
+    assert result.summary.startswith("checkout is healthy")
+
+
+async def test_status_in_all_namespaces_asks_which_when_the_app_is_in_several(run: Run) -> None:
+    await run("deploy", name="api", namespace="default", image="nginx:1.27")
+
+    with pytest.raises(UserError) as caught:
+        await run("status", name="api", namespace="*", lang="ko")
+
+    assert str(caught.value) == (
+        '"api" 앱이 여러 네임스페이스에 있습니다: default, staging. 어느 쪽인가요? — status api -n default'
+    )
+
+
+async def test_status_in_all_namespaces_stays_within_the_channels_namespaces(run: Run) -> None:
+    with pytest.raises(NotFound, match='no app \\(deployment\\) named "checkout" in any namespace here'):
+        await run("status", name="checkout", namespace="*", allowed=["staging"])
+
+
+async def test_status_of_every_app_in_all_namespaces_points_to_overview(run: Run) -> None:
+    with pytest.raises(UserError) as caught:
+        await run("status", namespace="*")
+
+    assert caught.value.hint == "overview"
+
+
 async def test_status_accepts_a_pod_name(run: Run, clusters: KubeClusters) -> None:
     pod = (await clusters.get().list_pods("default", label_selector="app=nginx")).items[0]
 
