@@ -115,6 +115,7 @@ class CommandSpec(Generic[A]):
             risk=self.risk.value,
             args_model=self.args_model,
             usage=self.usage,
+            finds_namespace=self.finds_namespace,
         )
 
 

@@ -26,6 +26,8 @@ class CommandInfo:
     risk: Literal["read", "write", "dangerous"]
     args_model: type[BaseModel]
     usage: str = ""
+    # Takes all namespaces ('*') for one named object, finding its namespace (CommandSpec's field).
+    finds_namespace: bool = False
 
     def json_schema(self) -> dict[str, Any]:
         return self.args_model.model_json_schema()

@@ -12,7 +12,7 @@ matches a plan without lines when 100 is the default), and an expected plan the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -127,7 +127,10 @@ def _local_commands() -> list[CommandInfo]:
         return CommandInfo(name, en, en, risk, model)
 
     return [
-        info("status", "read", StatusArgs, "Show the status of an app, pod or service"),
+        replace(
+            info("status", "read", StatusArgs, "Show the status of an app, pod or service"),
+            finds_namespace=True,
+        ),
         info("logs", "read", LogsArgs, "Show recent logs of an app"),
         info("endpoint", "read", EndpointArgs, "Show how to reach an app"),
         info("restart", "write", _Named, "Restart an app (rollout restart)"),

@@ -46,8 +46,16 @@ def command_values(
             ref = ents.ref or ents.commit
             if ref:
                 out["ref"] = ref
-        elif ents.ref and not ents.image:
-            out["ref"] = ents.ref  # "api develop 브랜치 배포": the app's own repo (its project) at that ref
+        elif not ents.image:
+            # "api develop 브랜치 배포", "ship api v5.0.0", "api 커밋 a7c91e3 배포": the app's own
+            # project at that ref (a tag or commit is used as the tag of the app's current image)
+            ref = ents.ref or ents.commit or ents.version
+            if ref:
+                out["ref"] = ref
+        if ents.container:
+            out["container"] = ents.container
+        if ents.port is not None:
+            out["port"] = ents.port
     elif command == "metrics":
         if ents.metric:
             out["kind"] = ents.metric
@@ -87,7 +95,3 @@ def name_from_image(image: str) -> str | None:
     return last if is_k8s_name(last) else None
 
 
-def name_from_repo(repo: str) -> str | None:
-    """The app name a repo implies: acme/checkout → checkout."""
-    last = repo.rsplit("/", 1)[-1].removesuffix(".git")
-    return last if is_k8s_name(last) else None

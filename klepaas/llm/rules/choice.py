@@ -22,7 +22,7 @@ from klepaas.llm.rules.vocabulary import COMMAND_SIGNALS
 LIST_COMMANDS = {
     "pod": "list_pods", "deployment": "list_deployments", "service": "list_services",
     "ingress": "list_ingresses", "endpoints": "list_endpoints", "namespace": "list_namespaces",
-    "app": "list_apps", "service_ko": "list_services",
+    "app": "list_apps", "service_ko": "list_services", "pods_ko": "list_pods",
 }
 _GET_COMMANDS = {"deployment": "get_deployment", "service": "get_service", "service_ko": "get_service"}
 WEAK = frozenset({"status", "help", "overview"})
@@ -107,11 +107,15 @@ def _by_resource(
     """A (command, kind) chosen because the text is about pods/services/…, or None."""
     if resource is None and ents.kind and has_name:
         resource = ents.kind
+    if resource is None and ents.all_namespaces and sig.has("list") and top is None and not has_name:
+        resource = "namespace"  # "list all namespaces": the words that said it were taken as "-A"
     if resource is None:
         return None
     strong = top is not None and top_score >= 3 and top not in {"status", "overview", "endpoint", "deploy"}
     if strong and top is not None:
         return top, None
+    if resource == "ingress" and has_name and top == "endpoint":
+        return "endpoint", None  # "api 인그레스 URL": how to reach that app
     if resource in {"ingress", "namespace"}:
         return LIST_COMMANDS[resource], None
     describe, listing = sig.has("describe"), sig.get("list")
@@ -120,7 +124,7 @@ def _by_resource(
             return "endpoint", None
         if (describe or top is None) and resource in _GET_COMMANDS:
             return _GET_COMMANDS[resource], None
-        if top in {None, "status"} and resource in _NAMED_KINDS | {"service_ko"}:
+        if top in {None, "status"} and resource in _NAMED_KINDS | {"service_ko", "pods_ko"}:
             return "status", resource if resource in _NAMED_KINDS else None
         if top == "deploy" and resource == "deployment" and not has_deploy_values(ents):
             return "get_deployment", None

@@ -70,7 +70,10 @@ _KO_NAMESPACES: list[tuple[str, str]] = [
     (r"프로덕션|프로덕숀|프로드|상용(?:\s?환경|\s?서버)?", "production"),
     # 운영 = production, except in 운영 중 (running), 운영하는 (operating), 운영팀 (the ops team) …
     (r"운영(?!비)(?!\s?(?:중|하|팀|자|진|체|방|정|되|해|상))", "production"),
-    (r"개발(?=\s?(?:환경|서버|계|쪽|에서|에|네임스페이스))|데브", "dev"),
+    # 개발 = dev before a place word, and first in the text before a latin name or a resource noun
+    # ("개발 api 재시작", "개발 파드 목록"), not in 개발팀 or "api 개발 끝났어"
+    (r"개발(?=\s?(?:환경|서버|계|쪽|에서|에|네임스페이스))|데브"
+     r"|(?<=^ )개발(?= (?:[a-z][a-z0-9\-]* |파드|포드|디플로이|앱|서비스|인그레스))", "dev"),
     (r"기본(?=\s?(?:네임스페이스|namespace|ns))", "default"),
     (r"테스트(?=\s?(?:환경|서버|네임스페이스|에서))", "test"),
 ]
@@ -89,6 +92,8 @@ class Entities:
     repo: str | None = None
     ref: str | None = None
     commit: str | None = None
+    version: str | None = None  # "v5.0.0-rc1", "1.27" said alone: a tag of the app's current image
+    port: int | None = None  # "포트 8080", "on port 6379": the port a new app listens on
     revision: int | None = None
     steps_back: int | None = None
     lines: int | None = None
@@ -189,6 +194,19 @@ def _ref(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     if m["ref"] in _NOT_REFS:  # "the branch of acme/web": "of" is no ref
         return False
     e.ref = m["ref"]
+    return True
+
+
+def _version(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.version = e.version or m["v"]
+    return True
+
+
+def _port(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    value = int(m["n"] or m["n2"])
+    if not 1 <= value <= 65535:
+        return False
+    e.port = value
     return True
 
 
@@ -306,7 +324,9 @@ def _replicas(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
         return False
     e.replicas = value
     e.replicas_absolute = bool(_ABSOLUTE.search(m.group(0)))
-    e.hint("scale", 2.5)
+    # "레플리카 20으로": the count said with the replica word (a scale cue itself) weighs more than a
+    # symptom said around it ("트래픽 터졌어")
+    e.hint("scale", 3.5 if _REPLICA_WORD.search(m.group(0)) else 2.5)
     return True
 
 
@@ -421,6 +441,16 @@ def _service_status(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> boo
     return False  # the words stay for the name finder and the lexicon
 
 
+def _service_detail(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    e.hint("describe", 2.5)
+    return True
+
+
+def _said(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    """Words that mean nothing for the plan and must not be read as anything else."""
+    return True
+
+
 def _delegate(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     e.delegate = True
     return True
@@ -451,8 +481,14 @@ def _previous(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     return True
 
 
+_NOT_CONTAINERS = frozenset({"previous", "the", "a", "crashed", "last", "old", "of", "for", "in", "on", "to",
+                             "from", "is"})
+
+
 def _container(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
-    if m["c"] in {"previous", "the", "a", "crashed", "last", "old"}:
+    if m["c"] in _NOT_CONTAINERS:
+        return False
+    if m.groupdict().get("to") and e.image is None:  # "envoy 컨테이너에 <image>": where an image goes
         return False
     e.container = m["c"]
     return True
@@ -489,6 +525,7 @@ _NOT_NAMESPACES = frozenset(
     | STOPWORDS
 ) - {"prod", "production"}
 
+_REPLICA_WORD = re.compile(r"replica|레플리카|리플리카|인스턴스|instance")
 _ABSOLUTE = re.compile(r"로|으로|=|:|to |replicas?|레플리카|리플리카|인스턴스|instances")
 _REPLICA_UNITS = r"(?:replicas?|instances?|pods?|copies|레플리카|리플리카|인스턴스|파드|포드|개|대|x)"
 _NS = rf"(?P<ns>{NAME})"
@@ -543,6 +580,9 @@ _WHO_DID = (
     r"(?<= )who(?= (?:\S+ )?(?:restarted|deployed|scaled|rolled|redeployed|bounced|reverted|touched"
     r"|changed|updated|shipped|modified|rebooted|released) )"
     r"|(?<= )누가(?=.*(?:재시작|재배포|배포|스케일|롤백|되돌|건드|손\s?댔|바꿨|바꾼|변경|늘렸|줄였|껐))"
+    # "건드린 사람", "재시작한 사람": the one who did it
+    r"|(?<= )(?:건드린|손\s?댄|바꾼|변경한|수정한|재시작한|재배포한|배포한|롤백한|스케일한|늘린|줄인|끈)"
+    r"\s?(?:사람|분|사용자|유저|놈|애)(?:이|은|는|을|를|들)?(?= )"
 )
 _AUDIT = (
     r"감사\s?(?:로그|기록|내역|이력|추적)|(?:거부|거절)\s?된\s?(?:요청|명령)"
@@ -554,11 +594,21 @@ _WHOAMI = (
     r"|am i (?:an? )?(?:admin|operator|viewer)"
     r"|(?<= )(?:나|내가|저|제가)\s?(?:는\s?)?누구|(?<= )(?:내|제|나의|저의)\s?(?:권한|역할|롤|계정|신원)"
     r"|(?<= )나\s?(?:무슨|어떤)\s?(?:권한|역할)"
+    # "이 채널 어떤 네임스페이스에 바인딩 돼있어?": the channel's binding, which whoami shows
+    r"|(?:이\s?|this |the |our )?(?:채널|channel)(?:이|은|는|에|의)?"
+    r"(?=.* (?:바인딩|바인드|연결된|연결돼|묶여|묶인|매핑|bound|binding|linked|mapped|tied))"
 )
+# "기록 50개": a count of entries right after the log word
+_ENTRIES_AFTER = r"(?:(?<=기록 )|(?<=이력 )|(?<=내역 )|(?<=히스토리 ))"
 _ACTION_WORDS = frozenset({"actions", "commands", "operations", "changes", "작업", "명령"})
 _ENTRY_WORDS = r"건|entries|records|events|attempts|items|actions|commands|operations|changes|작업|명령"
 _DURATION_LEAD = r"최근|지난|last|past|over the last|in the last|for the last|over the past|in the past"
-_RESTART_COUNT = r"restart counts?|restarts? count|number of restarts|재시작\s?(?:횟수|수|카운트)"
+_RESTART_COUNT = (
+    r"restart counts?|restarts? count|number of restarts|재시작\s?(?:횟수|수|카운트)"
+    # "restarts chart", "재시작 추이 그래프": restarts over time (the chart word stays a metrics cue)
+    r"|restarts?(?= (?:chart|graph|trend|trends|over time|metrics?) )"
+    r"|재시작(?=\s?(?:추이|추세|그래프|차트|통계|지표))"
+)
 # "how many times has api restarted", "api 몇 번 재시작했어", "재시작 몇 번": a restart count.
 _RESTART_TIMES = (
     r"how many times (?=(?:(?:has|have|did|does|do) )?(?:the )?\S+ "
@@ -597,7 +647,9 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}(?:https?://)?github\.com/(?P<repo>[a-z0-9\-]+/{_TAG}+?)(?:\.git)?/?{_E}", _repo),
         _rule(rf"{_B}(?:--repo[= ]|repo[= ]|레포\s?|리포\s?)(?P<repo>{_OWNER_REPO}){_AT_REF}{_E}", _repo),
         _rule(rf"{_B}(?P<repo>{_OWNER_REPO}){_AT_REF}{_E}", _repo),
-        # refs
+        # refs ("feature/hls 브랜치 api로": a branch-like word before 브랜치 is the ref, not the word after)
+        _rule(rf"{_B}(?P<ref>{_REF_LIKE}) (?:branch|브랜치|tag|태그)(?:\s?(?:로|으로|에서|를|을))?{_E}",
+              _ref),
         _rule(rf"{_B}(?:--ref[= ]|ref[= ]|branch |tag |브랜치\s?|태그\s?)(?P<ref>{_REF}){_E}", _ref),
         _rule(rf"{_B}(?P<ref>{_REF}) (?:branch|브랜치|tag|태그)(?:\s?(?:로|으로|에서|를|을))?{_E}", _ref),
         _rule(rf"{_B}(?:(?:at|의|@)\s?)?(?P<ref>{_REF_LIKE}){_E}", _ref_after_repo),
@@ -605,6 +657,12 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}(?P<kw>--commit[= ]|commit |커밋\s?|sha |hash )(?P<commit>[0-9a-f]{{7,40}}){_E}",
               _commit),
         _rule(rf"{_B}(?P<commit>[0-9a-f]{{7,40}}){_E}", _commit),
+        # a dotted version said alone ("ship api v5.0.0-rc1"); "v3" alone stays a revision
+        _rule(rf"{_B}(?P<v>v?\d{{1,4}}(?:\.\d{{1,6}}){{1,3}}(?:-[a-z0-9.]+)?){_E}", _version),
+        # ports ("포트 8080", "on port 6379", "--port=80", "8080 포트로"), before counts take the number
+        _rule(rf"{_B}(?:on\s)?(?:--port|port|포트)(?:=|:|\s)?\s?(?:번호\s?)?(?:는|은)?\s?(?P<n>\d{{1,5}})"
+              rf"(?:\s?번)?(?:\s?(?:으로|로|에서|에))?{_E}"
+              rf"|{_B}(?P<n2>\d{{1,5}})\s?(?:번\s?)?(?:포트|port)(?:\s?(?:으로|로|에서|에))?{_E}", _port),
         # moments in the past ("3일 전", "2 hours ago", "yesterday"), before durations take "3일"
         _rule(rf"{_B}(?:(?:{NUMBER_OR_SINO}|[일이삼사오육칠팔구]|an?|몇)\s?(?:{_AGO_UNITS})"
               rf"|하루|이틀|사흘|나흘|닷새)\s?(?:전|前|ago|before|earlier)"
@@ -621,12 +679,13 @@ def _rules() -> list[_Rule]:
               rf"(?P<u>하루|day|hour|시간)|(?P<u2>하루)\s?(?:동안|간|치))(?:\s?(?:동안|간|치))?"
               rf"(?:\s?(?:으로|로|만|까지))?{_E}", _day),
         # metrics: what to measure
-        _rule(rf"(?<= )(?:{_RESTART_COUNT})(?= )", _restart_count),
+        _rule(rf"(?<= )(?:{_RESTART_COUNT})(?= |추이|추세|그래프|차트|통계|지표)", _restart_count),
         _rule(_RESTART_TIMES, _restart_times),
         _rule(rf"(?<= )(?P<k>{_METRIC_KINDS})\s?(?:사용량|량)?\s?(?:이|가|을|를|은|는)?\s?얼마(?:나)?(?= )"
               rf"|{_B}how (?:much|many)\s(?P<k2>{_METRIC_KINDS}){_E}", _amount_of_metric),
-        _rule(rf"(?<= )(?P<k>{_METRIC_KINDS})(?=\s|사용|량)", _metric),
+        _rule(rf"(?<= )(?P<k>{_METRIC_KINDS})(?=\s|사용|량|(?:은|는|도|만|이|가|을|를|좀)\s)", _metric),
         # history, audit, whoami phrases; how many entries ("최근 50건", "last 5 actions")
+        _rule(rf"{_ENTRIES_AFTER}(?P<n>{NUMBER})\s?(?P<what>개|건)(?:만|씩|까지|정도)?{_E}", _entries),
         _rule(rf"(?<= )(?:{_WHOAMI})(?= |야|예|요|이|가|로|은|는|를|좀|확인)", _whoami_phrase),
         _rule(rf"(?<= )(?:{_AUDIT})(?= |를|을|좀|보여)", _audit_phrase),
         _rule(rf"(?<= )(?:{_HISTORY})(?= |를|을|좀|보여)", _history_phrase),
@@ -654,7 +713,7 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}(?:ns|namespace)(?:=|:|\s)\s?{_NS}{_E}", _ns_certain),
         _rule(rf"{_B}(?:the )?{_NS}\s(?:namespace|ns|env|environment){_KO_AT}{_ALSO}{_E}", _ns_certain),
         _rule(rf"{_B}{_NS_WORD_KO}\s?(?:=|:)?\s?{_NS}\s?(?:에서|에|의)?{_ALSO}{_E}", _ns_certain),
-        *[_rule(rf"(?:{pattern})(?:\s?(?:환경|서버|쪽|계))?\s?(?:에서는|에서|에|의|쪽)?\s?{_ALSO}",
+        *[_rule(rf"(?:{pattern})(?:\s?(?:환경|서버|쪽|계|{_NS_WORD_KO}))?\s?(?:에서는|에서|에|의|쪽)?\s?{_ALSO}",
                 _ko_namespace(target)) for pattern, target in _KO_NAMESPACES],
         _rule(rf"{_B}(?:in|on|into|inside|within)\s(?:the\s)?{_NS}(?:\s(?:cluster|too|also|as well))?{_E}",
               _ns_soft),
@@ -691,22 +750,29 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}(?:another|an extra|one extra)\s{_REPLICA_UNITS}{_E}", _relative),
         _rule(r"(?<= )(?:how many|몇\s?(?:개|대))(?= |야|예|요|나|가|인|지|떠|돌|있)", _count_question),
         # replicas
+        # ("인스턴스 하나만 남겨": only that many; "하나만 더" is a change, left for the question)
         _rule(rf"{_B}(?:--replicas|replicas|replica|레플리카|리플리카|인스턴스|instances)"
-              rf"\s?(?:=|:|to|를|을|수를|수)?\s?(?P<n>{NUMBER})(?:\s?(?:개|대))?(?:\s?(?:로|으로))?{_E}",
-              _replicas),
+              rf"\s?(?:=|:|to|를|을|수를|수)?\s?(?P<n>{NUMBER})(?:\s?(?:개|대))?(?:\s?(?:로|으로|만))?{_E}"
+              r"(?! 더)", _replicas),
         _rule(rf"(?P<n>{NUMBER})\s?{_REPLICA_UNITS}(?:만|씩|까지|로|으로|가|이)?{_E}", _replicas),
         _rule(rf"{_B}(?P<n>{DIGITS}|{NUMBER})\s?(?:으로|로){_E}", _replicas),
         _rule(rf"{_B}to\s(?P<n>{NUMBER}){_E}", _replicas),
         _rule(rf"{_B}(?P<name>{NAME})=(?P<n>{DIGITS}){_E}", _name_replicas),
         # logs: previous container, container, all pods
-        _rule(rf"{_B}(?:{_PREVIOUS})(?:꺼|거|것)?(?= |의|에서)", _previous),
+        _rule(rf"{_B}(?:{_PREVIOUS})(?:꺼|거|것)?(?= |의|에서|(?:은|는|도)\s)", _previous),
         _rule(rf"{_B}(?:-c|--container)(?:=|\s)(?P<c>{NAME}){_E}", _container),
         _rule(rf"{_B}(?:container|컨테이너)(?:=|:|\s)\s?(?P<c>{NAME}){_E}", _container),
-        _rule(rf"{_B}(?P<c>{NAME})\s(?:container|컨테이너|sidecar container)(?:\s?(?:의|에서))?{_E}",
-              _container),
+        _rule(rf"{_B}(?P<c>{NAME})\s(?:container|컨테이너|sidecar container)"
+              rf"(?:\s?(?:의|에서|(?P<to>에)))?{_E}", _container),
         _rule(rf"{_B}(?:{_ALL_PODS})(?= |의|에서)", _all_pods),
         _rule(rf"(?<= ){NAME}\s서비스\s?(?:의\s?)?상태", _service_status),
         _rule(r"(?<= )알아서(?= )|(?<= )(?:do )?whatever you (?:think|want|need)(?= )", _delegate),
+        # "which revision is live", "went live": a state, not the production namespace
+        _rule(r"(?<= )(?:is|are|was|were|currently|go|goes|went|going|gone|be|been|whats) live(?= )", _said),
+        # a Service's type and ports ("ClusterIP", "api 서비스 포트"): details of the Service object
+        _rule(r"(?<= )(?:clusterip|loadbalancer|nodeport|externalname|headless)(?= )"
+              r"|(?:(?<=서비스)|(?<=서비스 )|(?<=서비스의 )|(?<= service )|(?<= services ))"
+              r"(?:포트|타입|유형|port|ports|type)(?= |는|은|가|이|를|을|뭐|몇)", _service_detail),
         # "the ingresses there?", "거기 파드": the namespace of the previous request
         _rule(r"(?<= )(?:in there|over there|there|거기|거기서|거기에|거기도|그쪽"
               r"|그\s?네임\s?스페이스)(?=\s?$)|(?<= )(?:거기|그쪽)(?:서|에서|에|의)?(?= )", _there),

@@ -47,6 +47,12 @@ _QUESTIONS: dict[str, dict[Lang, str]] = {
               "`roll back {name} to 3 days ago`, `rollback {name} --at 2026-11-27T10:00Z`. "
               "`rollout_history {name}` lists the revisions with their times.",
     },
+    "rollback_version": {
+        "ko": "{version}이(가) 어느 리비전인지는 정할 수 없어요: 리비전 번호나 커밋을 알려주세요. 예: "
+              "`rollback {name} --revision 3`. 리비전과 이미지는 `rollout_history {name}`에서 볼 수 있어요.",
+        "en": "I can't tell which revision {version} is: give a revision number or a commit, e.g. "
+              "`rollback {name} --revision 3`. `rollout_history {name}` lists the revisions and images.",
+    },
     "which_app": {
         "ko": "어느 앱인가요? 이름이 비슷한 앱이 여럿 있어요: {names}. 예: `{example}`",
         "en": "Which app do you mean? More than one app could be it: {names}. e.g. `{example}`",

@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from klepaas.llm.context import fill_name, repeat_previous
 from klepaas.llm.plan import Clarify, CommandInfo, Lang, Plan, PlanningContext
 from klepaas.llm.rules import glossary, messages, moments
-from klepaas.llm.rules.arguments import command_values, name_from_image, name_from_repo
+from klepaas.llm.rules.arguments import command_values, name_from_image
 from klepaas.llm.rules.choice import WEAK, Choice, choose, name_is_likely
 from klepaas.llm.rules.entities import Entities, NamespaceVocab, extract, is_k8s_name, namespace_vocab
 from klepaas.llm.rules.hostile import is_hostile
@@ -235,6 +235,10 @@ class RulesParser:
         elif names:
             d.confidence -= 0.05 * min(len(names), 3)  # words the command had no use for
         args.update(command_values(d.command, d.ents, fields, d.kind, self._help_target(d)))
+        if d.command == "deploy" and d.ents.version and args.get("ref") == d.ents.version:
+            apps = [c for c in d.names if not d.vocab.is_known(c.word) or c.word in d.context.app_names]
+            if len(apps) > 1:  # "web에 nginx 1.27 배포": the version may be another word's image tag
+                del args["ref"]
         previous = d.context.previous
         if d.ents.there and "namespace" in fields and "namespace" not in args and previous is not None:
             there = previous.args.get("namespace")  # "the ingresses there?": where the last request was
@@ -278,8 +282,11 @@ class RulesParser:
             return self._typed_name(d, names)
         implied = None
         if d.command == "deploy":
-            implied = (name_from_image(ents.image) if ents.image else None) or (
-                name_from_repo(ents.repo) if ents.repo else None)
+            if ents.repo and not ents.image:
+                # Left to the command: it finds the app deployed from that repo (its annotation),
+                # which may not be named after it, before falling back to the repo's name.
+                return None, None
+            implied = name_from_image(ents.image) if ents.image else None
         if implied:
             d.confidence -= 0.05
             return implied, None
@@ -355,11 +362,14 @@ class RulesParser:
         if question is not None:
             return self._ask(d, question)
         if command == "rollback" and d.ents.vague_target and not _ROLLBACK_TARGETS & args.keys():
-            return self._rollback_to_time(d, args)  # "the good version": which one is that?
+            return self._ask_rollback_target(d, args)  # "the good version": which one is that?
+        if command == "rollback" and d.ents.version and not _ROLLBACK_TARGETS & args.keys():
+            # "roll api back to v1.2.3": a version is no revision number; the previous one was not asked
+            return self._ask_rollback_target(d, args, "rollback_version")
         if command == "rollback" and d.ents.point_in_time and not _ROLLBACK_TARGETS & args.keys():
             span = moments.span_back(d.ents.moment_text) if "at" in info.args_model.model_fields else None
             if span is None:
-                return self._rollback_to_time(d, args)
+                return self._ask_rollback_target(d, args)
             # "3일 전 버전": what was live then, as one instant fixed now (the approval sees it too)
             moment = self._clock().astimezone(UTC) - span
             args = {**args, "at": moment.isoformat(timespec="seconds").replace("+00:00", "Z")}
@@ -403,15 +413,16 @@ class RulesParser:
         question = messages.question("name_guess", d.lang, example=example)
         return Reading(Clarify(question, d.lang, guesses), _SURE)
 
-    def _rollback_to_time(self, d: _Draft, args: dict[str, Any]) -> Reading:
-        """"지난주 버전으로 롤백": a moment too vague to be one instant; the previous revision is not
-        what was asked, so ask, offering the app's history."""
+    def _ask_rollback_target(self, d: _Draft, args: dict[str, Any], key: str = "rollback_time") -> Reading:
+        """"지난주 버전으로 롤백", "back to v1.2.3": a moment too vague to be one instant, or a version
+        that is no revision number; the previous revision is not what was asked, so ask, offering
+        the app's history."""
         name = str(args.get("name", "NAME"))
         offer: list[Plan] = []
         if "rollout_history" in self._commands and "name" in args:
             history = {k: v for k, v in args.items() if k in {"name", "namespace"}}
             offer.append(Plan("rollout_history", history, "rules", confidence=0.5, lang=d.lang))
-        text = messages.question("rollback_time", d.lang, name=name)
+        text = messages.question(key, d.lang, name=name, version=d.ents.version or "")
         return Reading(Clarify(text, d.lang, offer), _SURE, None)
 
     def _missing(self, d: _Draft, command: str, args: dict[str, Any], needs_name: bool) -> str | None:
@@ -428,7 +439,9 @@ class RulesParser:
                 return messages.question("replicas", lang, name=name)
         if command == "deploy" and not (args.get("image") or args.get("repo") or args.get("ref")):
             return messages.question("image", lang, name=name)
-        if args.get("namespace") == "*" and "name" in args:
+        # status finds one app across namespaces ("전체 네임스페이스에서 api 상태"); others act in one
+        finds = self._commands[command].finds_namespace and args.get("kind", "deployment") == "deployment"
+        if args.get("namespace") == "*" and "name" in args and not finds:
             return messages.question("namespace_all", lang)
         return None
 
@@ -487,9 +500,12 @@ class RulesParser:
         if previous is not None and previous.command in self._commands and (repeat or swap):
             info = self._commands[previous.command]
             fields = info.args_model.model_fields
-            overrides: dict[str, Any] = {"namespace": ents.namespace}
-            overrides.update(command_values(previous.command, ents, fields))
             apps = [c.word for c in d.names if not d.vocab.is_known(c.word) or c.word in d.context.app_names]
+            # "what about staging?", "prod는?": a namespace word typed bare is the new namespace
+            bare = [c.word for c in d.names if c.word not in apps]
+            namespace = ents.namespace or (d.vocab.resolve(bare[0]) if bare else None)
+            overrides: dict[str, Any] = {"namespace": namespace}
+            overrides.update(command_values(previous.command, ents, fields))
             if len(apps) > 1:
                 return self._one_name(d, apps)
             if apps and "name" in fields:  # "api도", "what about api?": the same for another app

@@ -12,11 +12,11 @@ STOPWORDS = frozenset(
     is are was were be been being am do does did doing done have has had having will would shall should
     can could may might must need needs needed want wants wanted let lets gonna wanna gotta
     and or but nor so yet if then else than also too very really just only even still again already
-    of in on at to from by for with without within into onto over under about above below between
+    of in on at to from by for with without within into onto over under about above below between behind
     through during before after up down out off away back around near via per across
     please pls plz plse kindly thanks thank thx ty sorry hey hi hello yo ok okay okey sure yes yeah yep
     yup no nope not dont doesnt didnt cant cannot wont isnt arent wasnt werent hasnt havent
-    now right asap quickly quick fast immediately soon today tonight currently current
+    now right asap quickly quick fast immediately soon today tonight currently current often frequently
     some any all every each both few many much more most less least other another such same
     one ones thing things stuff something anything everything nothing
     show tell give get got gets getting see look looking find check make makes made take put bring

@@ -110,7 +110,7 @@ _KO: dict[str, list[tuple[float, tuple[str, ...]]]] = {
              "에러났", "에러가나", "에러가났", "오류나", "오류가나", "장애")),
         (2.5, ("어때", "어떄", "어떤가", "어떻게돼", "어떻게되", "잘돌아", "살았", "죽어", "뻗어", "터졌",
                "터져",
-               "왜죽", "자꾸죽", "다운됐", "다운되", "떠있", "돌고있", "돌아가고")),
+               "왜죽", "자꾸죽", "다운됐", "다운되", "떠있", "돌고있", "돌아가고", "뜨긴", "떴")),
         (2, ("괜찮", "정상", "멀쩡", "문제있", "문제가있", "문제없", "안돼", "안되", "점검", "느려", "응답없",
              "무슨일", "왜이래", "왜그래", "이상해", "이상하", "이상한데", "안떠", "살아는", "살아 는")),
         (1.5, ("체크", "돌아가", "봐줘", "봐봐", "살펴", "들여다")),
@@ -125,12 +125,13 @@ _KO: dict[str, list[tuple[float, tuple[str, ...]]]] = {
         (4.5, ("전체현황", "다잘", "다들잘", "전부잘", "모두잘", "문제있는거", "이상한거", "죽은거",
                "문제있는앱", "에러난거", "전체상태",
                "전체상황", "클러스터상태", "클러스터현황", "전체점검", "전부괜찮",
-               "다괜찮", "전체적으로", "한눈에", "전반적")),
+               "다괜찮", "전체적으로", "한눈에", "전반적", "오버뷰")),
         (3.5, ("현황", "대시보드", "요약", "전체요약")),
         (2, ("상황", "클러스터")),
     ],
     "metrics": [
         (4, ("메트릭", "지표", "사용량", "cpu사용", "메모리사용", "리소스사용", "그래프", "차트")),
+        (3, ("추이", "추세", "트렌드")),
     ],
     "cost_analysis": [
         (4, ("비용", "요금", "과금", "코스트", "청구", "지출", "예산", "돈얼마", "얼마나나왔", "얼마나들",
@@ -151,7 +152,7 @@ _KO: dict[str, list[tuple[float, tuple[str, ...]]]] = {
         (0.5, ("보여", "알려")),
     ],
     "describe": [
-        (2.5, ("정보", "상세", "자세히", "스펙", "디테일", "명세", "설정값")),
+        (2.5, ("정보", "상세", "자세히", "스펙", "디테일", "명세", "설정값", "리밋", "리미트", "전략")),
     ],
     "stop": [
         (4, ("꺼줘", "꺼주", "꺼라", "꺼버려", "꺼놔", "끄자", "끄기", "꺼 줘", "중지", "정지", "멈춰",
@@ -275,6 +276,7 @@ _EN: dict[str, list[tuple[float, tuple[str, ...]]]] = {
     ],
     "metrics": [
         (4, (r"metrics?", r"cpu usage", r"memory usage", r"graph", r"chart", r"usage of")),
+        (3, (r"trends?", r"over time")),
     ],
     "cost_analysis": [
         (4, (r"costs?", r"costing", r"spend(?:ing)?", r"spent", r"bill(?:ing)?", r"pricing", r"price",
@@ -296,7 +298,8 @@ _EN: dict[str, list[tuple[float, tuple[str, ...]]]] = {
         (0.5, (r"show", r"see")),
     ],
     "describe": [
-        (3, (r"describe", r"details?", r"info", r"information", r"spec", r"yaml", r"manifest", r"config")),
+        (3, (r"describe", r"details?", r"info", r"information", r"spec", r"yaml", r"manifest", r"config",
+             r"(?:resource )?limits", r"(?:rollout |update |deployment )?strategy")),
     ],
     "stop": [
         (4, (r"stop", r"shut ?down", r"shut it down", r"turn off", r"take down", r"disable", r"pause",
@@ -345,15 +348,21 @@ _EN: dict[str, list[tuple[float, tuple[str, ...]]]] = {
 # Resource nouns: what kind of object the text talks about (lists, get_*, status kind).
 _RESOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # resource: (Korean stems, English words)
-    "pod": (("파드", "포드", "팟들"), (r"pods?", r"po")),
-    "deployment": (("디플로이먼트", "디플로이먼츠", "배포목록", "배포리스트", "배포된것"),
+    # "pod IPs" behind a service are its endpoints, not pods
+    "pod": (("파드(?!\\s?들)", "포드(?!\\s?들)", "팟들"), (r"pods?(?! ips?(?= ))", r"po")),
+    # "api 파드들 상태": all the app's pods, which its status shows; lists pods otherwise
+    "pods_ko": (("파드들", "포드들"), ()),
+    # (a Deployment's spec: its rollout strategy, its containers' resource limits)
+    "deployment": (("디플로이먼트", "디플로이먼츠", "배포목록", "배포리스트", "배포된것", "디플로이목록",
+                    "디플로이리스트", "디플로이들", "배포전략", "롤아웃전략", "리소스리밋", "리소스리미트"),
                    (r"deployments?", r"deploys", r"deploy\.apps", r"(?<=get )deploy",
-                    r"(?<=describe )deploy")),
+                    r"(?<=describe )deploy", r"(?:rollout|update|deployment) strategy",
+                    r"resource limits")),
     "service": ((), (r"services?", r"svc", r"svcs")),
     # Korean 서비스 is as often "the app" as a Service object: it lists services, but never sets a kind.
     "service_ko": (("서비스",), ()),
     "ingress": (("인그레스",), (r"ingress(?:es)?", r"ing")),
-    "endpoints": (("엔드포인트",), (r"endpoints", r"eps?")),
+    "endpoints": (("엔드포인트",), (r"endpoints", r"eps?", r"pod ips?")),
     "namespace": (("네임스페이스", "네임 스페이스", "네임스패이스", "namespace"), (r"namespaces?", r"ns")),
     "app": (("앱", "애플리케이션", "어플리케이션", "어플", "애플케이션", "배포된앱", "워크로드", "뭐배포돼",
              "뭐가배포돼", "배포된거"),
@@ -388,7 +397,7 @@ def _compile() -> tuple[list[Cue], list[Cue]]:
         cues.append(_tiers(signal, [(w, [_en(phrase) for phrase in phrases]) for w, phrases in en_groups]))
     resources: list[Cue] = []
     for resource, (ko_stems, en_words) in _RESOURCES.items():
-        bodies = [_ko(stem) for stem in ko_stems] + [_en(word) for word in en_words]
+        bodies = [stem if "(" in stem else _ko(stem) for stem in ko_stems] + [_en(word) for word in en_words]
         resources.append(_tiers(resource, [(1.0, bodies)]))
     return cues, resources
 
