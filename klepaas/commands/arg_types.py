@@ -8,6 +8,7 @@ object name can contain it ("Nginx" means nginx).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -27,6 +28,17 @@ _REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]*)/[A-Za-z0-9_.-]+$")
 _GIT_REF = re.compile(r"^[A-Za-z0-9._/+-]{1,200}$")
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 
+# How much of a rejected value a message repeats: enough to recognise it, not a page of it.
+SHOWN_CHARS = 60
+
+
+def shown(value: str) -> str:
+    """A value the user typed, as an error message repeats it: control and formatting characters
+    (ANSI escapes, bidi overrides that would reorder the message) made visible as "�", and cut
+    to SHOWN_CHARS."""
+    visible = "".join("�" if unicodedata.category(c) in ("Cc", "Cf") else c for c in value)
+    return visible if len(visible) <= SHOWN_CHARS else visible[: SHOWN_CHARS - 1] + "…"
+
 
 def _fold(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
@@ -35,7 +47,7 @@ def _fold(value: object) -> object:
 def _check_label(value: str) -> str:
     if len(value) > 63 or not _DNS_LABEL.match(value):
         raise ValueError(
-            f'"{value}" is not a valid name: use at most 63 lower-case letters, digits and "-", '
+            f'"{shown(value)}" is not a valid name: use at most 63 lower-case letters, digits and "-", '
             "starting and ending with a letter or digit"
         )
     return value
@@ -44,7 +56,7 @@ def _check_label(value: str) -> str:
 def invalid_name_reason(value: str) -> str:
     """Why `value` is not a valid app (deployment, pod, service) name, for a person."""
     return (
-        f'"{value}" is not a valid name: use lower-case letters, digits, "-" and ".", '
+        f'"{shown(value)}" is not a valid name: use lower-case letters, digits, "-" and ".", '
         "starting and ending with a letter or digit"
     )
 
@@ -64,27 +76,29 @@ def _check_namespace(value: str) -> str:
 def _check_image(value: str) -> str:
     value = value.strip()
     if len(value) > 512 or not _IMAGE.match(value):
-        raise ValueError(f'"{value}" is not a valid image reference (e.g. nginx:1.27 or ghcr.io/acme/api:v2)')
+        raise ValueError(
+            f'"{shown(value)}" is not a valid image reference (e.g. nginx:1.27 or ghcr.io/acme/api:v2)'
+        )
     return value
 
 
 def _check_repo(value: str) -> str:
     value = value.strip().removeprefix("https://github.com/").removesuffix(".git")
     if not _REPO.match(value):
-        raise ValueError(f'"{value}" is not a repository name like owner/name')
+        raise ValueError(f'"{shown(value)}" is not a repository name like owner/name')
     return value
 
 
 def _check_ref(value: str) -> str:
     value = value.strip()
     if not _GIT_REF.match(value) or ".." in value or value.endswith((".", "/")):
-        raise ValueError(f'"{value}" is not a valid git ref (branch, tag or commit)')
+        raise ValueError(f'"{shown(value)}" is not a valid git ref (branch, tag or commit)')
     return value
 
 
 def _check_sha(value: str) -> str:
     if not _SHA.match(value):
-        raise ValueError(f'"{value}" is not a commit id (7 to 40 hexadecimal characters)')
+        raise ValueError(f'"{shown(value)}" is not a commit id (7 to 40 hexadecimal characters)')
     return value
 
 

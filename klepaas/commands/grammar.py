@@ -18,6 +18,7 @@ with the command's usage.
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,14 @@ from klepaas.errors import UserError
 from klepaas.llm.plan import Plan
 
 ALL_NAMESPACES = "*"
+# Whitespace other than the ASCII kinds shlex splits on.
+_UNICODE_SPACE = re.compile(r"[^\S \t\r\n]")
+# Without quotes or backslashes, shlex's split is str.split's (and fifty times slower).
+_QUOTING = re.compile(r"['\"\\]")
+_SHLEX_PROBLEMS = {
+    "No closing quotation": "a quotation mark (' or \") is not closed",
+    "No escaped character": "a backslash (\\) at the end escapes nothing",
+}
 
 # Friendly flag spellings → field names, used only when the command has that field.
 _FLAG_ALIASES: dict[str, str] = {
@@ -86,15 +95,19 @@ class Grammar:
         return self.match(_strip_leading_globals(text)) is not None
 
     def parse(self, text: str) -> Structured | None:
+        # A no-break or ideographic space (Korean keyboards, macOS Option+Space) separates words
+        # as a space does; shlex below only knows ASCII whitespace.
+        text = _UNICODE_SPACE.sub(" ", text)
         stripped = _strip_leading_globals(text)
         found = self.match(stripped)
         if found is None:
             return None
         spec, size = found
         try:
-            tokens = shlex.split(text)
+            tokens = shlex.split(text) if _QUOTING.search(text) else text.split()
         except ValueError as exc:
-            raise UsageError(f"could not read the command: {exc}", spec) from None
+            problem = _SHLEX_PROBLEMS.get(str(exc), f"could not read the command: {exc}")
+            raise UsageError(problem, spec) from None
         cluster, tokens = _take_cluster(tokens, spec)
         raw = _Parser(spec).parse(tokens[size:])
         args = validate_args(spec, raw)

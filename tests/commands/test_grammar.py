@@ -93,7 +93,7 @@ def test_the_parsed_arguments_are_validated_models(grammar: Grammar) -> None:
         ("rollback api --to 3 --steps 2", "at most one of revision, steps_back, commit"),
         ("rollback api --commit xyz", "not a commit id"),
         ("status Bad_Name!", "not a valid name"),
-        ("status 'nginx", "could not read the command"),
+        ("status 'nginx", "is not closed"),
         ("status nginx --cluster", "--cluster needs a cluster"),
         ("logs api --lines 0", "lines: Input should be greater than or equal to 1"),
     ],
@@ -121,3 +121,23 @@ def test_the_longest_command_phrase_wins() -> None:
     found = grammar.match("rollout history api")
     assert found is not None
     assert (found[0].name, found[1]) == ("rollout_history", 2)
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u3000", "\u2009"])
+def test_a_no_break_or_ideographic_space_separates_words_as_a_space_does(
+    grammar: Grammar, space: str
+) -> None:
+    text = f"scale{space}api 3{space}-n{space}staging"
+    assert parsed(grammar, text) == ("scale", {"name": "api", "replicas": 3, "namespace": "staging"}, None)
+
+
+def test_an_unclosed_quote_is_named_in_plain_words(grammar: Grammar) -> None:
+    with pytest.raises(UsageError) as caught:
+        grammar.parse("restart nginx' OR 1=1 --")
+    assert caught.value.problem == "a quotation mark (' or \") is not closed"
+
+
+def test_quoted_arguments_still_keep_their_spaces(grammar: Grammar) -> None:
+    assert parsed(grammar, "restart 'nginx' -n \"staging\"") == (
+        "restart", {"name": "nginx", "namespace": "staging"}, None
+    )

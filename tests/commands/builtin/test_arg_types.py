@@ -103,3 +103,17 @@ def test_refs_become_image_tags_and_repositories_app_names() -> None:
     assert tag_for_ref("refs/tags/v1.2.3") == "v1.2.3"
     assert tag_for_ref("refs/heads/feature/login") == "feature-login"
     assert app_name_from_repo("acme/My_Service") == "my-service"
+
+
+def test_a_rejected_value_is_repeated_short_and_with_its_hidden_characters_made_visible() -> None:
+    with pytest.raises(ValidationError) as long_name:
+        M(name="a" * 100_000 + "_")
+    with pytest.raises(ValidationError) as reordered:
+        M(name="nginx\u202eevil")  # a right-to-left override would reorder the message around it
+    with pytest.raises(ValidationError) as escaped:
+        M(image="\x1b[31mnginx:1.27")
+
+    long_message = long_name.value.errors()[0]["msg"]
+    assert len(long_message) < 200 and '"' + "a" * 59 + '…"' in long_message
+    assert '"nginx�evil" is not a valid name' in reordered.value.errors()[0]["msg"]
+    assert '"�[31mnginx:1.27" is not a valid image reference' in escaped.value.errors()[0]["msg"]
