@@ -39,6 +39,8 @@ _SHLEX_PROBLEMS = {
     "No escaped character": "a backslash (\\) at the end escapes nothing",
 }
 
+# Unit words after a number, skipped: "logs api 100 lines", "scale api 3 replicas".
+_UNIT_WORDS = frozenset({"lines", "line", "replicas", "replica", "pods", "pod", "copies"})
 # Friendly flag spellings → field names, used only when the command has that field.
 _FLAG_ALIASES: dict[str, str] = {
     "to": "revision",
@@ -192,6 +194,8 @@ class _Parser:
             elif "=" in token and token.split("=", 1)[0].replace("-", "_") in self.fields:
                 key, value = token.split("=", 1)
                 self._put(raw, key.replace("-", "_"), value)
+            elif self._filler(token, tokens, index, positional):
+                pass
             elif positional:
                 self._put(raw, positional.pop(0), token)
             else:
@@ -200,6 +204,14 @@ class _Parser:
         if "namespace" in raw and raw["namespace"] == "all":
             raw["namespace"] = ALL_NAMESPACES
         return raw
+
+    def _filler(self, token: str, tokens: list[str], index: int, positional: list[str]) -> bool:
+        """Words read as English around the values: "scale api to 3", "logs api 100 lines"."""
+        word = token.lower()
+        if word == "to":  # before a value after the first ("rollback api to 3" keeps --to's meaning)
+            after_first = bool(positional) and len(positional) < len(self.spec.positional)
+            return after_first and index + 1 < len(tokens)
+        return word in _UNIT_WORDS and index > 0 and _is_number(tokens[index - 1])
 
     def _flag(self, raw: dict[str, Any], tokens: list[str], index: int) -> int:
         token = tokens[index]

@@ -141,3 +141,22 @@ def test_quoted_arguments_still_keep_their_spaces(grammar: Grammar) -> None:
     assert parsed(grammar, "restart 'nginx' -n \"staging\"") == (
         "restart", {"name": "nginx", "namespace": "staging"}, None
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "command", "args"),
+    [
+        ("scale api to 3", "scale", {"name": "api", "replicas": 3}),
+        ("scale api 3 replicas -n staging", "scale", {"name": "api", "replicas": 3, "namespace": "staging"}),
+        ("scale api 3 pods", "scale", {"name": "api", "replicas": 3}),
+    ],
+)
+def test_english_filler_around_values_is_read_as_english(
+    grammar: Grammar, text: str, command: str, args: dict[str, Any]
+) -> None:
+    assert parsed(grammar, text) == (command, args, None)
+
+
+def test_to_before_the_first_value_is_still_an_error(grammar: Grammar) -> None:
+    with pytest.raises(UsageError):  # "to" is then the name, and "3" one value too many
+        grammar.parse("scale to api 3")
