@@ -298,7 +298,9 @@ class Pipeline:
             attempt.spec, attempt.args, attempt.cluster = spec, args, request.cluster
             return None
 
-        text = (request.text or "").strip()
+        # "/klepaas status nginx" typed where Slack does not take it as the slash command (a thread,
+        # the console): the command is what follows.
+        text = _SLASH_COMMAND.sub("", (request.text or "").strip(), count=1).strip()
         if not text:
             raise UserError(
                 localized(
@@ -661,6 +663,8 @@ class Pipeline:
         except KlepaasError as exc:
             log.warning("could not mark the interrupted attempt in the audit log", error=str(exc))
 
+
+_SLASH_COMMAND = re.compile(r"^/klepaas(?:\s+|$)", re.IGNORECASE)
 
 # A word the user typed as a name: latin letters and digits, with "_", "." or "-" inside.
 _NAME_LIKE = re.compile(r"[a-z0-9][a-z0-9_.\-]*[a-z0-9]", re.IGNORECASE)

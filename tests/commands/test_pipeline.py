@@ -352,6 +352,15 @@ async def test_the_namespace_defaults_to_the_channel_binding_else_default(
     assert [args.get("namespace") for _, args in calls.runs] == ["staging", "default", None]
 
 
+async def test_a_slash_command_typed_as_text_is_the_command_after_it(
+    make_pipeline: MakePipeline, calls: Calls
+) -> None:
+    outcome = await make_pipeline().handle(Request(actor=ALICE, text="/klepaas status nginx"))
+
+    assert outcome.ok
+    assert calls.runs == [("status", {"name": "nginx", "namespace": "default"})]
+
+
 async def test_all_namespaces_is_for_list_commands_and_commands_that_find_the_namespace(
     make_pipeline: MakePipeline, calls: Calls
 ) -> None:
