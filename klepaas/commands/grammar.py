@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from klepaas.commands.arg_types import shown
 from klepaas.commands.registry import Args, CommandSpec, Registry
 from klepaas.errors import UserError
 from klepaas.llm.plan import Plan
@@ -199,7 +200,7 @@ class _Parser:
             elif positional:
                 self._put(raw, positional.pop(0), token)
             else:
-                raise UsageError(f"unexpected {token!r}", self.spec)
+                raise UsageError(f"unexpected '{shown(token)}'", self.spec)
             index += 1
         if "namespace" in raw and raw["namespace"] == "all":
             raw["namespace"] = ALL_NAMESPACES
@@ -230,7 +231,7 @@ class _Parser:
             if negated is not None and self._is_bool(negated):
                 self._put(raw, negated, False)
                 return index + 1
-            raise UsageError(f"unknown option {token.split('=', 1)[0]}", self.spec)
+            raise UsageError(f"unknown option {shown(token.split('=', 1)[0])}", self.spec)
         if self._is_bool(field):
             self._put(raw, field, True if inline is None else inline)
             return index + 1
@@ -238,7 +239,7 @@ class _Parser:
             self._put(raw, field, inline)
             return index + 1
         if index + 1 >= len(tokens):
-            raise UsageError(f"{token} needs a value", self.spec)
+            raise UsageError(f"{shown(token)} needs a value", self.spec)
         self._put(raw, field, tokens[index + 1])
         return index + 2
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from klepaas.commands.appnames import AppNameSource, ClusterAppNames
-from klepaas.commands.arg_types import invalid_name_reason
+from klepaas.commands.arg_types import invalid_name_reason, shown
 from klepaas.commands.context import Actor, CommandContext
 from klepaas.commands.conversation import ConversationMemory
 from klepaas.commands.deployments import deployment_fields, stale_reason
@@ -319,7 +319,9 @@ class Pipeline:
                 raise usage_error
             raise UserError(
                 localized(
-                    attempt.lang, f"Unknown command: {text.split()[0]}", f"알 수 없는 명령: {text.split()[0]}"
+                    attempt.lang,
+                    f"Unknown command: {shown(text.split()[0])}",
+                    f"알 수 없는 명령: {shown(text.split()[0])}",
                 ),
                 hint="type `help` for the commands",
             )
