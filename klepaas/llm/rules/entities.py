@@ -107,6 +107,8 @@ class Entities:
     # "지난주", is asked about). `moment_text` is the text that said it, space-padded.
     point_in_time: bool = False
     moment_text: str = ""
+    # "내일", "in 10 minutes", "10 minutes from now": a moment to come; nothing is done later
+    future: bool = False
     metric: str | None = None  # cpu, memory, requests, restarts
     bare_numbers: list[int] = field(default_factory=list)
     previous: bool = False
@@ -241,6 +243,30 @@ def _more_lines(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
 def _point_in_time(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
     e.point_in_time = True
     e.moment_text = e.moment_text or f" {m.group(0)} "
+    return True
+
+
+def _future_moment(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    """A moment to come: no revision was live then, and no write waits for it."""
+    e.future = e.point_in_time = True
+    e.moment_text = e.moment_text or f" {m.group(0)} "
+    return True
+
+
+def _year(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    """"2099년 버전": a year is a moment too vague to be one instant, and no revision number."""
+    e.point_in_time = True
+    e.moment_text = e.moment_text or f" {m.group(0)} "
+    return True
+
+
+def _decimal_count(m: re.Match[str], e: Entities, vocab: NamespaceVocab) -> bool:
+    """"2.0개로" is 2; "1.5개로" is no count anyone can run: asked for (as a vague count)."""
+    whole, _, fraction = (m["n"] or m["n2"]).partition(".")
+    if fraction.strip("0"):
+        return _relative(m, e, vocab)
+    e.replicas, e.replicas_absolute = int(whole), True
+    e.hint("scale", 2.5)
     return True
 
 
@@ -579,6 +605,10 @@ _HISTORY = (
 _WHO_DID = (
     r"(?<= )who(?= (?:\S+ )?(?:restarted|deployed|scaled|rolled|redeployed|bounced|reverted|touched"
     r"|changed|updated|shipped|modified|rebooted|released) )"
+    # "did someone restart api?", "has anyone deployed web": about the past, like "who"
+    r"|(?<= )(?:did|has|have|had)(?= (?:someone|somebody|anyone|anybody|you|they|the bot) (?:\S+ )?"
+    r"(?:restart|restarted|deploy|deployed|scale|scaled|roll|rolled|redeploy|redeployed|bounce|bounced"
+    r"|revert|reverted|reboot|rebooted|release|released|ship|shipped|touch|touched|change|changed) )"
     r"|(?<= )누가(?=.*(?:재시작|재배포|배포|스케일|롤백|되돌|건드|손\s?댔|바꿨|바꾼|변경|늘렸|줄였|껐))"
     # "건드린 사람", "재시작한 사람": the one who did it
     r"|(?<= )(?:건드린|손\s?댄|바꾼|변경한|수정한|재시작한|재배포한|배포한|롤백한|스케일한|늘린|줄인|끈)"
@@ -657,12 +687,22 @@ def _rules() -> list[_Rule]:
         _rule(rf"{_B}(?P<kw>--commit[= ]|commit |커밋\s?|sha |hash )(?P<commit>[0-9a-f]{{7,40}}){_E}",
               _commit),
         _rule(rf"{_B}(?P<commit>[0-9a-f]{{7,40}}){_E}", _commit),
+        # a decimal count ("2.0개로", "1.5 replicas", "replicas 2.5"), before versions take it
+        _rule(rf"{_B}(?P<n>\d{{1,6}}\.\d{{1,3}})\s?{_REPLICA_UNITS}(?:만|씩|까지|로|으로|가|이)?{_E}"
+              rf"|{_B}(?:--replicas|replicas|replica|레플리카|리플리카|인스턴스|instances)\s?(?:=|:|to|를|을|수를|수)?"
+              rf"\s?(?P<n2>\d{{1,6}}\.\d{{1,3}})(?:\s?(?:로|으로))?{_E}", _decimal_count),
         # a dotted version said alone ("ship api v5.0.0-rc1"); "v3" alone stays a revision
         _rule(rf"{_B}(?P<v>v?\d{{1,4}}(?:\.\d{{1,6}}){{1,3}}(?:-[a-z0-9.]+)?){_E}", _version),
         # ports ("포트 8080", "on port 6379", "--port=80", "8080 포트로"), before counts take the number
         _rule(rf"{_B}(?:on\s)?(?:--port|port|포트)(?:=|:|\s)?\s?(?:번호\s?)?(?:는|은)?\s?(?P<n>\d{{1,5}})"
               rf"(?:\s?번)?(?:\s?(?:으로|로|에서|에))?{_E}"
               rf"|{_B}(?P<n2>\d{{1,5}})\s?(?:번\s?)?(?:포트|port)(?:\s?(?:으로|로|에서|에))?{_E}", _port),
+        # moments to come ("내일", "10 minutes from now", "in 2 hours", "3일 후") and years ("2099년")
+        _rule(rf"{_B}(?:(?:{NUMBER_OR_SINO}|an?)\s?(?:{_AGO_UNITS})\s?(?:후|뒤|from now|later|hence)"
+              rf"|in (?:{NUMBER}|an?) (?:{_AGO_UNITS})|내일|모레|다음\s?(?:주|달)|tomorrow"
+              rf"|next (?:week|month))"
+              rf"(?:에|의|꺼|거|것|쯤|께)?(?= |버전|배포|리비전|이미지)", _future_moment),
+        _rule(rf"{_B}(?:19|20)\d\d\s?년(?:도)?(?:에|의|꺼|거|것|쯤|께)?(?= |버전|배포|리비전|이미지)", _year),
         # moments in the past ("3일 전", "2 hours ago", "yesterday"), before durations take "3일"
         _rule(rf"{_B}(?:(?:{NUMBER_OR_SINO}|[일이삼사오육칠팔구]|an?|몇)\s?(?:{_AGO_UNITS})"
               rf"|하루|이틀|사흘|나흘|닷새)\s?(?:전|前|ago|before|earlier)"
@@ -743,7 +783,11 @@ def _rules() -> list[_Rule]:
         _rule(rf"(?:{_B}|(?<=레플리카 )|(?<=replicas ))(?:한두|두세|서너|두어|너덧|너댓|네다섯|대여섯"
               rf"|{DIGITS}(?:\s?(?:or|또는|아니면)\s?|\s){DIGITS}|{DIGITS}-{DIGITS})\s?{_REPLICA_UNITS}"
               rf"(?:만|씩|까지|로|으로|가|이)?{_E}", _relative),
-        _rule(rf"{_B}[-−]\s?{DIGITS}(?:\s?{_REPLICA_UNITS})?(?:\s?(?:로|으로))?{_E}", _relative),
+        _rule(rf"{_B}[-−+]\s?{DIGITS}(?:\s?{_REPLICA_UNITS})?(?:\s?(?:로|으로))?{_E}", _relative),
+        # "scale api by 2": a change, not a target; "to 1 000": a grouping too loose to read as one
+        _rule(rf"{_B}by\s(?P<n>{NUMBER})(?:\s?{_REPLICA_UNITS})?{_E}"
+              rf"|{_B}(?:to\s)?\d{{1,3}}(?:\s\d{{3}})+(?:\s?{_REPLICA_UNITS})?(?:\s?(?:로|으로))?{_E}",
+              _relative),
         # relative changes and count questions, before replica counts take their numbers
         _rule(rf"{_B}(?P<n>{NUMBER})\s?(?:{_REPLICA_UNITS})?\s?(?:더|more|extra)(?=\s|늘|추가)", _relative),
         _rule(rf"{_B}(?:add|plus)\s(?P<n>{NUMBER})(?:\s(?:more|extra))?\s{_REPLICA_UNITS}{_E}", _relative),

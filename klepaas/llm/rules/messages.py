@@ -53,6 +53,12 @@ _QUESTIONS: dict[str, dict[Lang, str]] = {
         "en": "I can't tell which revision {version} is: give a revision number or a commit, e.g. "
               "`rollback {name} --revision 3`. `rollout_history {name}` lists the revisions and images.",
     },
+    "rollback_target": {
+        "ko": "어느 리비전으로 롤백할까요? 리비전 번호(예: `rollback {name} --revision 3`)나 몇 단계 전인지 "
+              "알려주세요. 리비전 목록은 `rollout_history {name}`에서 볼 수 있어요.",
+        "en": "Which revision? Give a revision number (e.g. `rollback {name} --revision 3`) or how many "
+              "steps back. `rollout_history {name}` lists the revisions.",
+    },
     "which_app": {
         "ko": "어느 앱인가요? 이름이 비슷한 앱이 여럿 있어요: {names}. 예: `{example}`",
         "en": "Which app do you mean? More than one app could be it: {names}. e.g. `{example}`",
@@ -95,7 +101,37 @@ _QUESTIONS: dict[str, dict[Lang, str]] = {
         "en": "`{name}` can't be a Kubernetes name (lower-case letters, digits and `-` only). "
               "Which app exactly?",
     },
+    "negated": {
+        "ko": "알겠어요, {action}하지 않을게요. 대신 할 일이 있으면 알려주세요. 예: `{name} 상태`",
+        "en": "OK, I won't {action} anything. Tell me what you'd like instead, e.g. `status {name}`.",
+    },
+    "not_ordered": {
+        "ko": "질문이나 조건이 붙은 요청은 실행하지 않아요. "
+              "지금 실행하려면 이렇게 요청해 주세요: `{example}`",
+        "en": "I only run a change asked for plainly and now, not a question or a condition. "
+              "To run it now, say `{example}`.",
+    },
+    "one_app": {
+        "ko": "한 번에 한 앱만 {action}할 수 있어요. 어느 앱인가요? 예: `{example}`",
+        "en": "I can {action} one app at a time. Which app? e.g. `{example}`",
+    },
+    "too_long": {
+        "ko": "메시지가 너무 길어서 명령 하나로 읽을 수 없어요. 요청만 짧게 보내 주세요. 예: `nginx 재시작`",
+        "en": "That message is too long for one command. Send just the request, e.g. `restart nginx`.",
+    },
 }
+
+_ACTIONS: dict[str, dict[Lang, str]] = {
+    "restart": {"ko": "재시작", "en": "restart"},
+    "scale": {"ko": "스케일", "en": "scale"},
+    "rollback": {"ko": "롤백", "en": "roll back"},
+    "deploy": {"ko": "배포", "en": "deploy"},
+}
+
+
+def action(command: str, lang: Lang) -> str:
+    """The verb for a write command: "roll back" / "롤백"."""
+    return _ACTIONS.get(command, {}).get(lang, command.replace("_", " "))
 
 
 def question(key: str, lang: Lang, **values: str) -> str:

@@ -23,6 +23,37 @@ _PARTICLE_AFTER = re.compile(
 )
 
 
+# What may wrap a name in chat: quotes, backticks, brackets, and sentence punctuation or a possessive
+# after it. Markdown *bold*, _italic_ and ~strike~ wrap both sides.
+_WORDS = re.compile(r"[\s\uac00-\ud7a3]+")  # Hangul (particles, verbs) separates words too
+_LEADING = re.compile(r"^[\"'`“‘(\[<]+")
+_TRAILING = re.compile(r"(?:['’]s|[\"'`”’)\]>.,!?~…:;])+$")
+_PAIRED = re.compile(r"^([*_~]+)(.*?)\1$")
+# Characters a token holding a name may carry: the name's own, and those of kubectl forms
+# ("deployment/api", "--name=api", "api=3", "nginx:1.27", "acme/api@main").
+_LEGAL = re.compile(r"^[a-z0-9\-./:=@_]*$")
+
+
+def garbled_word(text: str, name: str) -> str | None:
+    """The first word of `text` (lowercased) that holds `name` but not as a name can be written,
+    or None: "nginx", "`nginx`", "*nginx*", "nginx!!!", "nginx를" are; "nginx*", ".nginx",
+    "nginx%2f..", "nginx\\" are not (a garbled word never stands for a real app)."""
+    for token in _WORDS.split(text):
+        if name not in token:
+            continue
+        core = token
+        while True:
+            stripped = _TRAILING.sub("", _LEADING.sub("", core))
+            paired = _PAIRED.match(stripped)
+            stripped = paired.group(2) if paired else stripped
+            if stripped == core:
+                break
+            core = stripped
+        if not _LEGAL.match(core) or core.startswith("."):
+            return token
+    return None
+
+
 @dataclass(frozen=True)
 class Candidate:
     word: str

@@ -39,8 +39,9 @@ from klepaas.llm.rules.choice import WEAK, Choice, choose, name_is_likely
 from klepaas.llm.rules.entities import Entities, NamespaceVocab, extract, is_k8s_name, namespace_vocab
 from klepaas.llm.rules.hostile import is_hostile
 from klepaas.llm.rules.lang import detect_lang
-from klepaas.llm.rules.names import Candidate, candidates, near_misses
-from klepaas.llm.rules.normalize import normalize
+from klepaas.llm.rules.mood import Mood, read_mood
+from klepaas.llm.rules.names import Candidate, candidates, garbled_word, near_misses
+from klepaas.llm.rules.normalize import cleaned, normalize, typed_tag, typed_word
 from klepaas.llm.rules.signals import Signals, score
 from klepaas.llm.rules.stopwords import STOPWORDS
 from klepaas.llm.rules.vocabulary import COMMAND_SIGNALS, COMMAND_WORDS
@@ -65,6 +66,16 @@ _HANGUL_TOKEN = re.compile(r"[\uac00-\ud7a3]+")
 _CONJUNCTIONS = frozenset({"and", "&", "plus", ",", "랑", "이랑", "하고", "와", "과", "그리고", "및", "/"})
 # A word with an underscore ("my_app", "payment_api"): meant as a name, but no Kubernetes name can be.
 _INVALID_NAME = re.compile(r"(?<= )[a-z0-9\-.]*_[a-z0-9_\-.]*(?= )")
+# "nginx 말고 api", "not nginx", "api instead of nginx": the word named is not the app
+_EXCLUDED_NAME = re.compile(
+    r"(?<= )(?P<name>[a-z0-9][a-z0-9\-]*)(?= (?:말고|말구|아니고|아니라|대신에|대신|빼고|제외하고) )"
+    r"|(?<= )(?:not|instead of|rather than|except|other than) (?:the )?(?P<after>[a-z0-9][a-z0-9\-]*)(?= )"
+)
+# "restart everything", "staging 전부 재시작": many apps at once, where writes act on one
+_BULK = re.compile(
+    r"(?<= )(?:전부|모두|전체|몽땅|싹\s?다|다|all|every|everything|each)(?= )"
+    r"(?! (?:the |of the )?(?:pods?|replicas?|instances?|containers?|파드|포드|인스턴스|레플리카|컨테이너))"
+)
 _SURE = 0.85  # confidence of a question the rules are sure of
 # A ChatOps request is a sentence or two; the rules read this much of a longer message (keeping the
 # parse time bounded) and leave the decision to a provider or a question.
@@ -138,8 +149,20 @@ class RulesParser:
             return self._refuse("refused", detect_lang(text[:MAX_RULES_CHARS]))
         if len(text) <= MAX_RULES_CHARS:
             return self._read(text, context or PlanningContext())
-        reading = self._read(text[:MAX_RULES_CHARS], context or PlanningContext())
-        if isinstance(reading.outcome, Clarify):
+        # cut at a word boundary: a word cut in half may read as another app ("nginx-canary" → "nginx")
+        cut = text[: MAX_RULES_CHARS + 1]
+        space = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
+        cut = cut[:space] if space > 0 else ""
+        reading = self._read(cut, context or PlanningContext())
+        outcome = reading.outcome
+        offered = [outcome] if isinstance(outcome, Plan) else outcome.candidates
+        writes = any(self._commands[p.command].risk != "read" for p in offered if p.command in self._commands)
+        if writes and not set(text[len(cut) :].lower().split()) <= set(cut.lower().split()):
+            # no write is planned or offered from a message read only in part, unless the part not
+            # read only repeats words of the part read (it cannot name another app or action)
+            lang = detect_lang(cut)
+            return Reading(Clarify(messages.question("too_long", lang), lang), _SURE, None)
+        if isinstance(outcome, Clarify):
             return reading
         return replace(reading, confidence=min(reading.confidence, _LONG_TEXT_CONFIDENCE))
 
@@ -150,6 +173,12 @@ class RulesParser:
             return self._offer_help(lang, 0.9)
         vocab = self._vocab(context)
         ents = extract(norm, vocab)
+        if ents.image:
+            ents.image = typed_tag(text, ents.image)
+        if ents.ref:
+            ents.ref = typed_word(text, ents.ref)
+        if ents.version:
+            ents.version = typed_word(text, ents.version)
         sig = score(ents.residual, context.app_names)
         for signal, weight in ents.hints.items():
             sig.scores[signal] = sig.scores.get(signal, 0.0) + weight
@@ -163,12 +192,31 @@ class RulesParser:
             return self._refuse("refused", lang)
         if sig.has("destroy"):
             return self._refuse("destroy", lang)
+        mood = read_mood(norm, sig.spans)
+        for signal in mood.unordered:  # "don't restart api", "should I restart api?": no order
+            sig.scores.pop(signal, None)
         _reclaim_name(sig, ents.residual, context.app_names)
         _reclaim_namespace(sig, ents)
+        sig.text = _EXCLUDED_NAME.sub(_blank_excluded, sig.text)
         names = candidates(sig.text, context.app_names)
         ko_words = " ".join(_HANGUL_TOKEN.findall(sig.text))
         glued = glossary.glued(text.lower())
-        return self._decide(_Draft(lang, context, vocab, ents, sig, names, ko_words, glued))
+        draft = _Draft(lang, context, vocab, ents, sig, names, ko_words, glued)
+        if mood.unordered and not any(sig.get(c) > 0 for c in COMMAND_SIGNALS):
+            return self._not_ordered(draft, mood, None)
+        reading = self._decide(draft)
+        plan = reading.outcome
+        if isinstance(plan, Plan) and self._commands[plan.command].risk != "read":
+            # (another write ordered beside a refused one stands: "어제 배포 말고 리비전 5로 롤백")
+            if plan.command in mood.unordered or mood.conditional or ents.future:
+                return self._not_ordered(draft, mood, plan)
+            if _BULK.search(ents.residual):  # "staging 전부 재시작": one app at a time
+                return self._one_app(draft, plan)
+            name = plan.args.get("name")
+            garbled = garbled_word(cleaned(text), name) if isinstance(name, str) else None
+            if garbled is not None:  # "restart nginx%2f..", "restart nginx*": never nginx itself
+                return self._ask(draft, messages.question("bad_name", lang, name=garbled))
+        return reading
 
     # ---- command choice --------------------------------------------------------------------
 
@@ -361,6 +409,8 @@ class RulesParser:
         question = self._missing(d, command, args, needs_name)
         if question is not None:
             return self._ask(d, question)
+        if command == "rollback" and d.ents.relative and not _ROLLBACK_TARGETS & args.keys():
+            return self._ask_rollback_target(d, args, "rollback_target")  # "to revision -1", "by 2"
         if command == "rollback" and d.ents.vague_target and not _ROLLBACK_TARGETS & args.keys():
             return self._ask_rollback_target(d, args)  # "the good version": which one is that?
         if command == "rollback" and d.ents.version and not _ROLLBACK_TARGETS & args.keys():
@@ -462,6 +512,31 @@ class RulesParser:
         names = ", ".join(f"`{a}`" for a in apps)
         example = f"{_example_verb(d.command)} {apps[0]}"
         text = messages.question("which_app", d.lang, names=names, example=example)
+        return Reading(Clarify(text, d.lang), _SURE, None)
+
+    def _not_ordered(self, d: _Draft, mood: Mood, plan: Plan | None) -> Reading:
+        """A write mentioned but not ordered (negated, asked about, conditional): nothing is done and
+        no write is offered; a look at the app is."""
+        name = str(plan.args.get("name")) if plan and plan.args.get("name") else None
+        name = name or (d.names[0].word if d.names else None)
+        offers: list[Plan] = []
+        if name and "status" in self._commands:
+            offers.append(Plan("status", {"name": name}, "rules", confidence=0.5, lang=d.lang))
+        if mood.negated:
+            command = plan.command if plan else sorted(mood.negated)[0]
+            action = messages.action(command, d.lang)
+            text = messages.question("negated", d.lang, action=action, name=name or "NAME")
+        else:
+            command = plan.command if plan else sorted(mood.asked)[0] if mood.asked else "restart"
+            args = plan.args if plan else {"name": name or "NAME"}
+            example = messages.describe(command, args, "en")
+            text = messages.question("not_ordered", d.lang, example=example)
+        return Reading(Clarify(text, d.lang, offers), _SURE, None)
+
+    def _one_app(self, d: _Draft, plan: Plan) -> Reading:
+        example = f"{_example_verb(plan.command)} nginx"
+        action = messages.action(plan.command, d.lang)
+        text = messages.question("one_app", d.lang, action=action, example=example)
         return Reading(Clarify(text, d.lang), _SURE, None)
 
     def _one_name(self, d: _Draft, words: list[str]) -> Reading:
@@ -577,6 +652,12 @@ def _reclaim_namespace(sig: Signals, ents: Entities) -> None:
             sig.scores.pop(signal, None)
             sig.text = sig.text[:start] + ents.residual[start:end] + sig.text[end:]
             return
+
+
+def _blank_excluded(m: re.Match[str]) -> str:
+    group = "name" if m["name"] else "after"
+    start, end = m.span(group)
+    return m.group(0)[: start - m.start()] + " " * (end - start)
 
 
 def _joined(text: str, names: list[Candidate]) -> bool:

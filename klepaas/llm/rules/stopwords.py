@@ -15,7 +15,8 @@ STOPWORDS = frozenset(
     of in on at to from by for with without within into onto over under about above below between behind
     through during before after up down out off away back around near via per across
     please pls plz plse kindly thanks thank thx ty sorry hey hi hello yo ok okay okey sure yes yeah yep
-    yup no nope not dont doesnt didnt cant cannot wont isnt arent wasnt werent hasnt havent
+    yup no nope not never nobody anybody dont doesnt didnt cant cannot wont isnt arent wasnt werent
+    hasnt havent
     now right asap quickly quick fast immediately soon today tonight currently current often frequently
     some any all every each both few many much more most less least other another such same
     one ones thing things stuff something anything everything nothing

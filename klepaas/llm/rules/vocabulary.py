@@ -371,8 +371,9 @@ _RESOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-# Korean stems that must not follow a syllable: 배포 in 재배포 (redeploy = restart) is not a deploy.
-_KO_NOT_AFTER = {"deploy": "재"}
+# Korean stems that must not follow a syllable: 배포 in 재배포 (redeploy = restart) is not a deploy,
+# and 재배포 취소 (cancel the redeploy) is no rollback.
+_KO_NOT_AFTER = {"deploy": "재", "rollback": "재"}
 
 
 def _tiers(signal: str, groups: list[tuple[float, list[str]]]) -> Cue:
