@@ -235,3 +235,18 @@ def test_a_long_message_is_cut_at_a_word_and_no_write_is_read_from_the_cut(rules
 def test_a_long_message_that_only_repeats_itself_is_left_undecided(rules: RulesParser) -> None:
     reading = rules.read("please restart api " * 3000)
     assert not reading.decided
+
+
+# ---- small things the probe found ---------------------------------------------------------------
+
+
+def test_an_app_named_twice_is_one_app(rules: RulesParser) -> None:
+    outcome = _parse(rules, "restart nginx and nginx")
+    assert isinstance(outcome, Plan) and (outcome.command, outcome.args) == ("restart", {"name": "nginx"})
+
+
+def test_a_value_out_of_range_is_explained_in_the_language_asked_in(rules: RulesParser) -> None:
+    korean = _parse(rules, "nginx 로그 50000줄")
+    english = _parse(rules, "nginx logs 50000 lines")
+    assert isinstance(korean, Clarify) and korean.question.endswith("lines: 2000 이하여야 해요")
+    assert isinstance(english, Clarify) and english.question.endswith("less than or equal to 2000")

@@ -356,6 +356,8 @@ class RulesParser:
 
     def _typed_name(self, d: _Draft, names: list[Candidate]) -> tuple[str | None, Reading | None]:
         app_names = d.context.app_names
+        if len({c.word for c in names}) == 1:  # "restart nginx and nginx": one app, said twice
+            names = names[:1]
         if len(names) > 1 and _joined(d.ents.residual, names):
             return None, self._one_name(d, [c.word for c in sorted(names, key=lambda c: c.position)])
         best = names[0]
@@ -429,7 +431,7 @@ class RulesParser:
             if command == "deploy" and args.get("repo") and not args.get("ref") and not args.get("image"):
                 name = str(args.get("name", "NAME"))
                 return self._ask(d, messages.question("ref", lang, repo=str(args["repo"]), name=name))
-            return self._ask(d, messages.question("invalid", lang, error=_short_error(exc)), 0.75)
+            return self._ask(d, messages.question("invalid", lang, error=_short_error(exc, lang)), 0.75)
         plan_args = model.model_dump(exclude_defaults=True, mode="json")
         plan = Plan(command, plan_args, d.source, confidence=round(max(d.confidence, 0.05), 3), lang=lang,
                     suggestions=d.suggestions)
@@ -540,7 +542,8 @@ class RulesParser:
         return Reading(Clarify(text, d.lang), _SURE, None)
 
     def _one_name(self, d: _Draft, words: list[str]) -> Reading:
-        text = messages.question("one_name", d.lang, names=", ".join(f"`{w}`" for w in words))
+        distinct = list(dict.fromkeys(words))
+        text = messages.question("one_name", d.lang, names=", ".join(f"`{w}`" for w in distinct))
         return Reading(Clarify(text, d.lang), _SURE, None)
 
     def _which(self, d: _Draft, commands: list[str]) -> Reading:
@@ -697,7 +700,21 @@ def _example_verb(command: str) -> str:
     return verbs.get(command, command)
 
 
-def _short_error(exc: ValidationError) -> str:
+# Pydantic's messages for the limits of numbers, in Korean (a Korean question is Korean throughout).
+_KO_LIMITS = {  # error type: (its context key, the Korean)
+    "greater_than_equal": ("ge", "{limit} 이상이어야 해요"),
+    "less_than_equal": ("le", "{limit} 이하여야 해요"),
+    "greater_than": ("gt", "{limit}보다 커야 해요"),
+    "less_than": ("lt", "{limit}보다 작아야 해요"),
+}
+
+
+def _short_error(exc: ValidationError, lang: Lang = "en") -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ()))
-    return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "invalid"))
+    message = str(first.get("msg", "invalid"))
+    kind = str(first.get("type", ""))
+    if lang == "ko" and kind in _KO_LIMITS:
+        key, korean = _KO_LIMITS[kind]
+        message = korean.format(limit=(first.get("ctx") or {}).get(key, ""))
+    return f"{where}: {message}" if where else message
