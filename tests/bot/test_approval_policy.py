@@ -115,3 +115,62 @@ async def test_only_an_approver_named_by_the_rule_may_approve_in_slack(
     finally:
         storage.close()
     assert (row.outcome, row.rule, row.approver) == ("success", "staging-writes", "U0ROOT")
+
+
+@pytest.mark.parametrize("settings_overrides", ["policy"], indirect=True)
+async def test_deny_is_for_the_requester_or_an_approver_not_any_passer_by(
+    slack: FakeSlack, cluster: SandboxCluster, bot: BotRunner
+) -> None:
+    approval = await _approval(slack, "restart web -n staging", user="U0ALICE")
+
+    await slack.send_block_action(approval, "deny", user="U0EVE")  # a viewer (the default role)
+    told = await slack.wait_for(lambda: slack.ephemerals or None, what="the viewer told")
+    assert "approve" in _buttons(approval.current)  # still open
+    await slack.send_block_action(approval, "deny", user="U0ALICE")  # the requester withdraws it
+    await slack.wait_for(
+        lambda: next((u for u in approval.updates if "Denied" in u["text"]), None), what="denied"
+    )
+
+    assert "Only role admin may approve this" in json.dumps(told[0]["text"])
+    assert _restarted_at(cluster, "staging", "web") is None
+
+
+async def test_an_approval_is_decided_only_from_its_own_message(
+    slack: FakeSlack, cluster: SandboxCluster, bot: BotRunner
+) -> None:
+    """A click whose value names another approval (a value copied onto this message, or another
+    channel's) decides nothing."""
+    here = await _approval(slack, "restart checkout -n production", user="U0ALICE")
+    _, ts = await slack.send_mention("restart payment -n production", user="U0ALICE", channel="C0OTHER")
+    there = await slack.wait_for(
+        lambda: next((m for m in slack.thread("C0OTHER", ts) if "approve" in _buttons(m.current)), None),
+        what="the other approval",
+    )
+    their_id = next(
+        e["value"] for b in there.current["blocks"] if b["type"] == "actions" for e in b["elements"]
+    )
+
+    await slack.send_block_action(here, "approve", user="U0BOB", value=their_id)
+    told = await slack.wait_for(lambda: slack.ephemerals or None, what="the clicker told")
+
+    assert "does not belong to that approval" in json.dumps(told[0]["text"])
+    assert "approve" in _buttons(there.current) and "approve" in _buttons(here.current)
+    assert _restarted_at(cluster, "production", "payment") is None
+
+
+async def test_another_bots_mention_runs_nothing(slack: FakeSlack, bot: BotRunner) -> None:
+    ts = slack.new_ts()
+    await slack.send_event(
+        {
+            "type": "app_mention",
+            "user": "U0OTHERBOT",
+            "bot_id": "B0OTHER",
+            "text": "<@U0BOT> status nginx",
+            "ts": ts,
+            "channel": CHANNEL,
+        }
+    )
+    _, mine = await slack.send_mention("status nginx", user="U0ALICE", channel=CHANNEL)
+    await slack.wait_for(lambda: slack.thread(CHANNEL, mine) or None, what="the person answered")
+
+    assert slack.thread(CHANNEL, ts) == []

@@ -27,7 +27,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if deps.dedup.seen_in_memory(delivery_key(body)):
             return
         where, who, action = from_block_action(body)
-        deps.spawn(flow.approve(deps, action["value"], who.id, _clicked_ts(body)), where, name="approve")
+        work = flow.approve(deps, action["value"], who.id, _clicked_ts(body), where.channel)
+        deps.spawn(work, where, name="approve")
 
     @app.action("deny")
     async def on_deny(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -35,7 +36,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if deps.dedup.seen_in_memory(delivery_key(body)):
             return
         where, who, action = from_block_action(body)
-        deps.spawn(flow.deny(deps, action["value"], who.id, _clicked_ts(body)), where, name="deny")
+        work = flow.deny(deps, action["value"], who.id, _clicked_ts(body), where.channel)
+        deps.spawn(work, where, name="deny")
 
     @app.action("rollback")
     async def on_rollback(ack: AsyncAck, body: dict[str, Any]) -> None:

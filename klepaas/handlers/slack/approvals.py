@@ -38,11 +38,14 @@ from klepaas.handlers.slack.blocks import build_message
 from klepaas.handlers.slack.replies import Replier, Where
 from klepaas.handlers.slack.tasks import BackgroundTasks
 from klepaas.llm.plan import Lang
+from klepaas.logging import get_logger
 from klepaas.storage.approvals import ApprovalEntry, Approvals, ApprovalStatus
 from klepaas.storage.policy_store import ApprovalGuards
 
 # The sweeper looks at the database at least this often, for approvals another process created.
 MAX_SWEEP_INTERVAL_SECONDS = 60.0
+
+log = get_logger(__name__)
 
 
 def self_approval_allowed(risk: Risk | str, namespace: str | None, settings: Settings) -> bool:
@@ -298,47 +301,70 @@ async def approve_clicked(
     clicker: str,
     clicked_ts: str | None = None,
     policy: Policy | None = None,
+    clicked_channel: str | None = None,
 ) -> ApprovalEntry | None:
     """Approve; returns the entry when nobody in this process waits for it (run it), else None."""
-    entry = await _pending(book, approval_id, clicked_ts)
+    entry = await _pending(book, approval_id, clicked_ts, clicked_channel)
     ko = entry.lang == "ko"
     if clicker == entry.requester and not entry.self_approve:
         raise Forbidden(
             "본인의 요청은 직접 승인할 수 없습니다." if ko else "You cannot approve your own request.",
             hint="다른 팀원에게 승인을 부탁하세요." if ko else "ask a teammate to click Approve",
         )
-    if isinstance(policy, RolePolicy):
-        refusal = policy.approval_refusal(
-            command=entry.command,
-            risk=entry.risk,
-            namespace=entry.namespace,
-            cluster=entry.cluster,
-            requester=entry.requester,
-            approver=clicker,
-        )
-        if refusal is not None:
-            raise Forbidden(
-                f"이 요청을 승인할 권한이 없습니다: {refusal}" if ko else refusal,
-                hint="승인 권한이 있는 사람에게 부탁하세요." if ko else "ask someone who may approve it",
-            )
+    _check_may_decide(entry, clicker, policy)
     if not await book.decide(approval_id, approve=True, decided_by=clicker):
         raise _already(await _existing(book, approval_id), time.time())
     entry = await _existing(book, approval_id)
-    await show_decision(replier, entry)
-    if book.resolve(approval_id, ApprovalAnswer(approved=True, approver=clicker)):
-        return None
-    return entry
+    # The decision is taken: the waiting request goes on even if the message cannot be edited.
+    resolved = book.resolve(approval_id, ApprovalAnswer(approved=True, approver=clicker))
+    await _show_decision_or_log(replier, entry)
+    return None if resolved else entry
 
 
 async def deny_clicked(
-    book: ApprovalBook, replier: Replier, approval_id: str, clicker: str, clicked_ts: str | None = None
+    book: ApprovalBook,
+    replier: Replier,
+    approval_id: str,
+    clicker: str,
+    clicked_ts: str | None = None,
+    policy: Policy | None = None,
+    clicked_channel: str | None = None,
 ) -> None:
-    await _pending(book, approval_id, clicked_ts)
+    """Deny: the requester withdrawing it, or someone who may approve it (not any passer-by)."""
+    entry = await _pending(book, approval_id, clicked_ts, clicked_channel)
+    if clicker != entry.requester:
+        _check_may_decide(entry, clicker, policy)
     if not await book.decide(approval_id, approve=False, decided_by=clicker):
         raise _already(await _existing(book, approval_id), time.time())
     entry = await _existing(book, approval_id)
-    await show_decision(replier, entry)
     book.resolve(approval_id, ApprovalAnswer(approved=False, approver=clicker))
+    await _show_decision_or_log(replier, entry)
+
+
+def _check_may_decide(entry: ApprovalEntry, clicker: str, policy: Policy | None) -> None:
+    if not isinstance(policy, RolePolicy):
+        return
+    refusal = policy.approval_refusal(
+        command=entry.command,
+        risk=entry.risk,
+        namespace=entry.namespace,
+        cluster=entry.cluster,
+        requester=entry.requester,
+        approver=clicker,
+    )
+    if refusal is not None:
+        ko = entry.lang == "ko"
+        raise Forbidden(
+            f"이 요청을 결정할 권한이 없습니다: {refusal}" if ko else refusal,
+            hint="승인 권한이 있는 사람에게 부탁하세요." if ko else "ask someone who may approve it",
+        )
+
+
+async def _show_decision_or_log(replier: Replier, entry: ApprovalEntry) -> None:
+    try:
+        await show_decision(replier, entry)
+    except Exception as exc:  # the decision is stored and acted on; only its display failed
+        log.warning("could not show the approval's decision", approval=entry.id, error=str(exc))
 
 
 async def show_decision(
@@ -366,8 +392,19 @@ async def _existing(book: ApprovalBook, approval_id: str) -> ApprovalEntry:
     return entry
 
 
-async def _pending(book: ApprovalBook, approval_id: str, clicked_ts: str | None) -> ApprovalEntry:
+async def _pending(
+    book: ApprovalBook, approval_id: str, clicked_ts: str | None, clicked_channel: str | None = None
+) -> ApprovalEntry:
     entry = await _existing(book, approval_id)
+    # The button's value names the approval; the message it sits on must be that approval's own,
+    # or a value copied onto another message (another channel) could decide it.
+    if _differs(clicked_channel, entry.channel) or _differs(clicked_ts, entry.message_ts):
+        ko = entry.lang == "ko"
+        raise Forbidden(
+            "이 버튼은 이 승인 요청의 것이 아닙니다."
+            if ko
+            else "This button does not belong to that approval request.",
+        )
     if entry.message_ts is None and clicked_ts is not None:
         # The bot stopped between posting the message and recording it; the click names it.
         await book.set_message(approval_id, clicked_ts)
@@ -378,6 +415,10 @@ async def _pending(book: ApprovalBook, approval_id: str, clicked_ts: str | None)
             book.wake()  # the sweeper marks it expired and edits the message
         raise _already(entry, now)
     return entry
+
+
+def _differs(clicked: str | None, recorded: str | None) -> bool:
+    return clicked is not None and recorded is not None and clicked != recorded
 
 
 def _target_state(preview: Result | None) -> dict[str, Any] | None:

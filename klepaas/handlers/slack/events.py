@@ -29,7 +29,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_mention(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
         key = delivery_key(body)
-        if deps.dedup.seen_in_memory(key) or not event.get("user"):
+        # Another bot (an integration mentioning us) is no person: it may not run commands.
+        if deps.dedup.seen_in_memory(key) or not event.get("user") or event.get("bot_id"):
             return
         where, who, text = from_message_event(event, _team(body), threaded=True)
         intake = Intake(deps, where, who, key=key, text=text)

@@ -171,16 +171,42 @@ class _PreApproved:
         return ApprovalAnswer(approved=True, approver=self.approver, approved_state=self.approved_state)
 
 
-async def approve(deps: SlackDeps, approval_id: str, clicker: str, clicked_ts: str | None) -> None:
+async def approve(
+    deps: SlackDeps,
+    approval_id: str,
+    clicker: str,
+    clicked_ts: str | None,
+    clicked_channel: str | None = None,
+) -> None:
     orphan = await approve_clicked(
-        deps.book, deps.replier, approval_id, clicker, clicked_ts, policy=deps.services.policy
+        deps.book,
+        deps.replier,
+        approval_id,
+        clicker,
+        clicked_ts,
+        policy=deps.services.policy,
+        clicked_channel=clicked_channel,
     )
     if orphan is not None:
         await execute_approved(deps, orphan, clicker)
 
 
-async def deny(deps: SlackDeps, approval_id: str, clicker: str, clicked_ts: str | None) -> None:
-    await deny_clicked(deps.book, deps.replier, approval_id, clicker, clicked_ts)
+async def deny(
+    deps: SlackDeps,
+    approval_id: str,
+    clicker: str,
+    clicked_ts: str | None,
+    clicked_channel: str | None = None,
+) -> None:
+    await deny_clicked(
+        deps.book,
+        deps.replier,
+        approval_id,
+        clicker,
+        clicked_ts,
+        policy=deps.services.policy,
+        clicked_channel=clicked_channel,
+    )
 
 
 async def execute_approved(deps: SlackDeps, entry: ApprovalEntry, approver: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from klepaas.commands.localise import rollout_message
 from klepaas.commands.pipeline import Pipeline, RolloutTarget
+from klepaas.errors import UserError
 from klepaas.handlers.slack.blocks import build_message
 from klepaas.handlers.slack.replies import Replier, Where
 from klepaas.k8s.rollout import RolloutSnapshot
@@ -23,9 +24,20 @@ def rollback_value(target: RolloutTarget) -> str:
 
 
 def parse_rollback_value(value: str) -> tuple[dict[str, Any], str | None]:
-    """Rollback arguments and cluster from a button value."""
-    data = json.loads(value)
-    return {"name": str(data["name"]), "namespace": str(data["namespace"])}, data.get("cluster")
+    """Rollback arguments and cluster from a button value: a rollout message's own
+    (`rollback_value`: name, namespace, cluster) or a command button's (`{"command": "rollback",
+    "args": {...}}`, as on a failing app's status). Anything else is refused, as a click can be
+    forged."""
+    try:
+        data = json.loads(value)
+        command_args = data.get("args") if data.get("command") == "rollback" else None
+        if isinstance(command_args, dict):
+            data = {**command_args, "cluster": command_args.get("cluster", data.get("cluster"))}
+        args = {"name": str(data["name"]), "namespace": str(data["namespace"])}
+        cluster = data.get("cluster")
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise UserError("This Rollback button does not name an app to roll back.") from exc
+    return args, str(cluster) if cluster else None
 
 
 def _phase(snapshot: RolloutSnapshot) -> str:
