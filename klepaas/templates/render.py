@@ -16,6 +16,7 @@ rendered blocks are validated against `slack_sdk.models.blocks`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -46,9 +47,16 @@ class RenderError(KlepaasError):
     code = "render_error"
 
 
+# A mention of one user (`<@U024BE7LH>`), as commands write who did what: it stays a mention.
+_ESCAPED_USER_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,20})&gt;")
+
+
 def mrkdwn(text: object) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control: a pod named `<!channel>` stays text."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack's mrkdwn treats as control: a pod named `<!channel>` stays
+    text, and so do links and special mentions (`<!here>`, user groups). A plain mention of one
+    user (`<@U024BE7LH>`: who approved, who granted) is left a mention."""
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _ESCAPED_USER_MENTION.sub(r"<@\1>", escaped)
 
 
 def clip(text: object, limit: int) -> str:

@@ -22,7 +22,7 @@ from klepaas.commands.result import (
     Text,
 )
 from klepaas.handlers.slack.blocks import build_message, build_view, validate_blocks
-from klepaas.templates.render import RenderError, render_message, table_text, template_names
+from klepaas.templates.render import RenderError, mrkdwn, render_message, table_text, template_names
 
 HOSTILE = 'api "prod" {{ x }} {% if %} \\ back\nslash </code> <!channel> & ```fence``` 한국어'
 
@@ -327,3 +327,18 @@ def test_a_user_id_becomes_a_mention_but_other_text_does_not() -> None:
     first = message["blocks"][0]["text"]["text"]
     assert "<@U01REQUEST>" in first
     assert "&lt;!here&gt;" in first
+
+
+def test_a_mention_of_one_user_stays_a_mention_while_pings_and_links_stay_text() -> None:
+    result = Result(
+        command="grant",
+        summary="<@U0EVE> now has the role operator.",
+        blocks=[Text(text="<@U0EVE> now has the role operator. <!here> <!subteam^S1> <https://x.io|y>")],
+    )
+
+    message = build_message("result", result=result, asked_by=None, asked=None, lang="en")
+    texts = [message.get("text", ""), *_mrkdwn_texts(message["blocks"])]
+
+    assert any("<@U0EVE> now has the role operator." in t for t in texts)
+    assert all("<!here>" not in t and "<!subteam" not in t and "<https://" not in t for t in texts)
+    assert mrkdwn("<@U0EVE|eve>") == "&lt;@U0EVE|eve&gt;"  # only the plain form, as we write it

@@ -11,7 +11,9 @@ from klepaas.handlers.slack.replies import Where
 from klepaas.llm.plan import Lang
 from klepaas.llm.rules.lang import detect_lang
 
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# The mention(s) a message to the bot starts with ("@klepaas restart api"): addressing, not content.
+_LEADING_MENTIONS = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
 # A channel link (<#C0123|deploys>) keeps the channel's id: names change and repeat, ids do not.
 _CHANNEL_LINK = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)\|([^<>]+)>|<(https?://[^<>|]+)>")
@@ -19,8 +21,11 @@ HELP_WORDS = frozenset({"", "help", "?", "도움말", "도움", "명령어"})
 
 
 def clean_text(text: str) -> str:
-    """What the person typed: bot mentions removed, Slack links and escapes undone."""
-    text = _MENTION.sub(" ", text)
+    """What the person typed: the mentions it starts with (the bot's) removed, the others kept as
+    plain `<@U…>` (`grant @jane operator` names Jane; the planner ignores mentions), Slack links
+    and escapes undone."""
+    text = _LEADING_MENTIONS.sub(" ", text)
+    text = _MENTION.sub(r"<@\1>", text)
     text = _CHANNEL_LINK.sub(r"\1", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(3) or "", text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
