@@ -257,6 +257,25 @@ class Approvals:
                     expired.append(entry)
         return expired
 
+    def abandon_unrun(self, decided_before: float, outcome: str) -> list[ApprovalEntry]:
+        """approved → failed for approvals decided before `decided_before` and never finished: the
+        process that was to run them stopped first. Returns those this call closed."""
+        with _session(self._engine) as session:
+            stuck = session.exec(
+                select(ApprovalRecord)
+                .where(col(ApprovalRecord.status) == ApprovalStatus.APPROVED.value)
+                .where(col(ApprovalRecord.decided_at) < decided_before)
+            ).all()
+            ids = [row.id for row in stuck]
+        closed = []
+        for approval_id in ids:
+            failed = {"status": ApprovalStatus.FAILED.value, "outcome": outcome}
+            if self._transition(approval_id, ApprovalStatus.APPROVED, failed):
+                entry = self.get(approval_id)
+                if entry is not None:
+                    closed.append(entry)
+        return closed
+
     def next_expiry(self) -> float | None:
         """When the earliest pending approval expires (Unix seconds), if any is pending."""
         with _session(self._engine) as session:

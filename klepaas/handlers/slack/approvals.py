@@ -44,6 +44,10 @@ from klepaas.storage.policy_store import ApprovalGuards
 
 # The sweeper looks at the database at least this often, for approvals another process created.
 MAX_SWEEP_INTERVAL_SECONDS = 60.0
+# An approved plan runs within seconds of the click (a rollout is followed after); one still not
+# finished this long after was left by a bot that stopped.
+UNRUN_AFTER_SECONDS = 120.0
+UNRUN_OUTCOME = "not run: the bot stopped before it could run this; ask for it again"
 
 log = get_logger(__name__)
 
@@ -220,6 +224,13 @@ class ApprovalBook:
             return False
         future.set_result(answer)
         return True
+
+    async def abandon_unrun(self) -> list[ApprovalEntry]:
+        """Approvals approved long enough ago that their run would have finished, but never
+        finished: the bot stopped between the click and the run. Closed as failed (run nothing:
+        it may have run before the stop), to be shown as such rather than left "approved"."""
+        cutoff = time.time() - UNRUN_AFTER_SECONDS
+        return await asyncio.to_thread(self.repo.abandon_unrun, cutoff, UNRUN_OUTCOME)
 
     async def sleep_until_next_expiry(self) -> None:
         """Until the earliest pending approval is due, a new one is created, or the max interval."""

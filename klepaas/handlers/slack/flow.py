@@ -239,7 +239,19 @@ async def expire_forever(deps: SlackDeps) -> None:
                 channel=entry.channel, user=entry.requester, lang=_lang(entry.lang), thread_ts=entry.thread_ts
             )
             deps.spawn(show_decision(deps.replier, entry), where, name=f"expire {entry.id}")
+        for entry in await deps.book.abandon_unrun():
+            where = Where(
+                channel=entry.channel, user=entry.requester, lang=_lang(entry.lang), thread_ts=entry.thread_ts
+            )
+            outcome = Result(command=entry.command, status="error", summary=_unrun_summary(entry))
+            deps.spawn(show_decision(deps.replier, entry, outcome=outcome), where, name=f"unrun {entry.id}")
         await deps.book.sleep_until_next_expiry()
+
+
+def _unrun_summary(entry: ApprovalEntry) -> str:
+    if entry.lang == "ko":
+        return "실행되지 않았습니다: 실행 전에 봇이 멈췄습니다. 다시 요청해 주세요."
+    return "Not run: the bot stopped before it could run this. Please ask again."
 
 
 def _lang(value: str) -> Lang:
