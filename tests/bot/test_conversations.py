@@ -109,6 +109,20 @@ async def test_a_direct_message_in_korean_is_answered_in_korean(slack: FakeSlack
     assert "api" in reply.text
 
 
+async def test_a_change_needing_a_teammate_is_not_asked_for_in_a_dm_no_one_else_sees(
+    slack: FakeSlack, bot: BotRunner
+) -> None:
+    await slack.send_dm("restart checkout -n production", channel="D0ALICE")
+
+    def told() -> list[Any]:
+        return [e for e in slack.ephemerals_for("U0ALICE") if "direct message" in json.dumps(e)]
+
+    [error] = await slack.wait_for(told, what="the answer")
+
+    assert "ask in a channel" in json.dumps(error)
+    assert not [m for m in slack.channel_messages("D0ALICE") if "approve" in json.dumps(m.current)]
+
+
 async def test_an_unknown_app_gets_a_short_ephemeral_error_with_what_to_do(
     slack: FakeSlack, bot: BotRunner
 ) -> None:

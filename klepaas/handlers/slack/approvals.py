@@ -48,6 +48,17 @@ MAX_SWEEP_INTERVAL_SECONDS = 60.0
 # finished this long after was left by a bot that stopped.
 UNRUN_AFTER_SECONDS = 120.0
 UNRUN_OUTCOME = "not run: the bot stopped before it could run this; ask for it again"
+# A direct message asking for what needs a teammate's approval (keyed by "is Korean").
+_DM_NEEDS_TEAMMATE = {
+    True: "이 작업은 다른 사람의 승인이 필요한데, 이 DM은 다른 사람이 볼 수 없어요. "
+    "팀 채널에서 요청해 주세요.",
+    False: "This needs a teammate's approval, and no one else can see this direct message: "
+    "ask in a channel your team uses.",
+}
+_DM_NEEDS_TEAMMATE_HINT = {
+    True: "채널에서 @klepaas 를 멘션해 같은 요청을 하세요",
+    False: "mention @klepaas there with the same request",
+}
 
 log = get_logger(__name__)
 
@@ -270,6 +281,10 @@ class SlackApprover:
     ) -> ApprovalAnswer:
         namespace = getattr(args, "namespace", None)
         terms = approval_terms(self.policy, self.settings, spec, namespace, self.cluster)
+        if (self.where.channel or "").startswith("D") and not terms.self_approve:
+            # Only the requester sees a direct message, and they may not approve it themselves.
+            ko = self.where.lang == "ko"
+            raise UserError(_DM_NEEDS_TEAMMATE[ko], hint=_DM_NEEDS_TEAMMATE_HINT[ko])
         entry = await self.book.create(
             command=spec.name,
             arguments=args.model_dump(mode="json", exclude_none=True),
