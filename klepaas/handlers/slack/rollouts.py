@@ -3,6 +3,8 @@ failure. A failed rollout and every deploy carry a Rollback button (which asks f
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
 from typing import Any
@@ -14,6 +16,7 @@ from klepaas.handlers.slack.blocks import build_message
 from klepaas.handlers.slack.replies import Replier, Where
 from klepaas.k8s.rollout import RolloutSnapshot
 from klepaas.llm.plan import Lang
+from klepaas.templates.render import MAX_MESSAGE_BLOCKS
 
 
 def rollback_value(target: RolloutTarget) -> str:
@@ -59,6 +62,23 @@ def _message_text(snapshot: RolloutSnapshot, lang: Lang) -> str:
     return "\n".join(lines)
 
 
+# How long a stopping bot gives the last edit of a rollout message it stops following.
+STOPPED_EDIT_SECONDS = 2.0
+
+
+def _stopped_following(shown: dict[str, Any], target: RolloutTarget, lang: Lang) -> dict[str, Any]:
+    """The progress message as last shown, saying the bot stopped following it and how to look."""
+    look = f"`status {target.name} -n {target.namespace}`"
+    note = (
+        f":pause_button: 봇이 다시 시작하느라 이 롤아웃을 더는 따라가지 않습니다. 결과는 {look}로 확인하세요."
+        if lang == "ko"
+        else f":pause_button: The bot stopped following this rollout (it is restarting); "
+        f"{look} shows how it ends."
+    )
+    blocks = [*shown.get("blocks", []), {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+    return {**shown, "blocks": blocks[-MAX_MESSAGE_BLOCKS:]}
+
+
 def progress_message(
     snapshot: RolloutSnapshot, command: str, target: RolloutTarget, lang: Lang
 ) -> dict[str, Any]:
@@ -97,28 +117,39 @@ async def follow_rollout(
     unsent: dict[str, Any] | None = None
     shown: dict[str, Any] | None = None
     verdict: bool | None = None
-    async for snapshot in pipeline.follow_rollout(target):
-        message = progress_message(snapshot, command, target, where.lang)
-        finished = snapshot.finished
-        if message == shown and not finished:
-            continue  # nothing a person would see changed
-        shown = message
-        if finished:
-            verdict = bool(snapshot.done)
-        if first:
-            first = False
-            ts = await replier.post(where, message)
-            last_edit, unsent = time.monotonic(), None
-        elif ts is None:  # the first went through response_url: nothing to edit, post the end
+    try:
+        async for snapshot in pipeline.follow_rollout(target):
+            message = progress_message(snapshot, command, target, where.lang)
+            finished = snapshot.finished
+            if message == shown and not finished:
+                continue  # nothing a person would see changed
+            shown = message
             if finished:
-                await replier.post(where, message)
-        elif finished or time.monotonic() - last_edit >= min_interval:
-            await replier.update(where.channel, ts, message, workspace=where.workspace)
-            last_edit, unsent = time.monotonic(), None
-        else:
-            unsent = message
-        if finished:
-            break
+                verdict = bool(snapshot.done)
+            if first:
+                first = False
+                ts = await replier.post(where, message)
+                last_edit, unsent = time.monotonic(), None
+            elif ts is None:  # the first went through response_url: nothing to edit, post the end
+                if finished:
+                    await replier.post(where, message)
+            elif finished or time.monotonic() - last_edit >= min_interval:
+                await replier.update(where.channel, ts, message, workspace=where.workspace)
+                last_edit, unsent = time.monotonic(), None
+            else:
+                unsent = message
+            if finished:
+                break
+    except asyncio.CancelledError:
+        # The bot is stopping mid-rollout: the message must not stay "rolling out" forever.
+        if ts is not None and shown is not None and verdict is None:
+            stopped = _stopped_following(shown, target, where.lang)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    asyncio.shield(replier.update(where.channel, ts, stopped, workspace=where.workspace)),
+                    STOPPED_EDIT_SECONDS,
+                )
+        raise
     if unsent is not None and ts is not None:
         await replier.update(where.channel, ts, unsent, workspace=where.workspace)
     return verdict

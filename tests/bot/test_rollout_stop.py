@@ -1,0 +1,53 @@
+"""A bot stopped while a rollout it follows is still going edits the progress message one last
+time: it no longer says "rolling out" forever, and it says how to see how the rollout ends."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from klepaas.bot.runner import BotRunner
+from klepaas.k8s.sandbox.cluster import SandboxCluster
+from tests.fakes.slack_server import FakeSlack
+from tests.k8s.conftest import FAST
+
+
+@pytest.fixture
+async def cluster() -> AsyncIterator[SandboxCluster]:
+    """Pods that take a second to be ready: a rollout to stop in the middle of."""
+    slow = dataclasses.replace(FAST, pod_start_delay=0.5, pod_ready_delay=1.0)
+    sandbox = SandboxCluster(with_samples=True, controller_options=slow)
+    await sandbox.start()
+    try:
+        yield sandbox
+    finally:
+        await sandbox.stop()
+
+
+def _buttons(message: dict[str, Any]) -> list[str]:
+    return [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+async def test_a_stopping_bot_says_it_stopped_following_the_rollout(
+    slack: FakeSlack, cluster: SandboxCluster, bot: BotRunner
+) -> None:
+    _, ts = await slack.send_mention("restart checkout -n production", channel="C0OPS")
+    approval = await slack.wait_for(
+        lambda: next((m for m in slack.thread("C0OPS", ts) if "approve" in _buttons(m.current)), None),
+        what="the approval",
+    )
+    await slack.send_block_action(approval, "approve", user="U0BOB")
+    progress = await slack.wait_for(
+        lambda: next((m for m in slack.thread("C0OPS", ts) if m.text.startswith("Rolling out")), None),
+        what="the progress message",
+    )
+
+    await bot.stop()
+
+    last = json.dumps(progress.current["blocks"])
+    assert "stopped following this rollout" in last
+    assert "status checkout -n production" in last
