@@ -180,6 +180,23 @@ _M: dict[str, tuple[str, str]] = {
         '"{name}" is in several namespaces: {namespaces}; which one?',
         '"{name}" 앱이 여러 네임스페이스에 있습니다: {namespaces}. 어느 쪽인가요?',
     ),
+    # ---- the policy's refusals (klepaas.commands.policy words them in English) ----
+    "policy.channel_namespaces": (
+        "This channel may only use namespace(s) {allowed}, not {namespace}.",
+        "이 채널에서는 {allowed} 네임스페이스만 쓸 수 있습니다 ({namespace}은(는) 안 됩니다).",
+    ),
+    "policy.channel_cluster": (
+        "This channel is bound to cluster {bound}, not {cluster}.",
+        "이 채널은 {bound} 클러스터에 묶여 있습니다 ({cluster}은(는) 안 됩니다).",
+    ),
+    "policy.role_scope": (
+        "{command} needs {scope}; your role ({roles}) does not have it (roles that do: {holders}).",
+        "{command}에는 {scope} 권한이 필요한데, 내 역할({roles})에는 없습니다 (가진 역할: {holders}).",
+    ),
+    "policy.production_no_rule": (
+        "No approval rule allows {command} in the production namespace {namespace}.",
+        "운영 네임스페이스 {namespace}에서 {command}을(를) 허용하는 승인 규칙이 없습니다.",
+    ),
     "err.namespace_not_allowed": (
         'namespace "{namespace}" is not available in this channel (allowed: {allowed})',
         '이 채널에서는 "{namespace}" 네임스페이스를 쓸 수 없습니다 (허용: {allowed})',

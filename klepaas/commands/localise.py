@@ -212,6 +212,21 @@ def rollout_message(message: str, lang: Lang) -> str:
     return reword(message, ROLLOUT_KEYS, lang) or message
 
 
+POLICY_KEYS: tuple[str, ...] = (
+    "policy.channel_namespaces",
+    "policy.channel_cluster",
+    "policy.role_scope",
+    "policy.production_no_rule",
+)
+
+
+def policy_reason(reason: str, lang: Lang) -> str:
+    """A policy decision's reason in `lang` (the policy words it in English)."""
+    if lang == "en" or has_hangul(reason):
+        return reason
+    return reword(reason, POLICY_KEYS, lang) or reason
+
+
 def reword(text: str, keys: Iterable[str], lang: Lang) -> str | None:
     """`text` said with the first of `keys` whose English wording it is, in `lang`; or None."""
     for key in keys:

@@ -31,6 +31,7 @@ from klepaas.commands.conversation import ConversationMemory
 from klepaas.commands.deployments import deployment_fields, stale_reason
 from klepaas.commands.failures import error_result, internal_error_result, localized
 from klepaas.commands.grammar import ALL_NAMESPACES, Grammar, Structured, UsageError, validate_args
+from klepaas.commands.localise import policy_reason
 from klepaas.commands.observe import record_outcome
 from klepaas.commands.policy import Action, Bindings, ChannelBinding, Decision, Policy, StaticBindings
 from klepaas.commands.registry import Args, CommandSpec, Registry, Risk, UnknownCommand
@@ -245,7 +246,9 @@ class Pipeline:
                 command=spec.name,
                 status="error",
                 summary=localized(
-                    lang, f"Not allowed: {decision.reason}", f"허용되지 않음: {decision.reason}"
+                    lang,
+                    f"Not allowed: {decision.reason}",
+                    f"허용되지 않음: {policy_reason(decision.reason, lang)}",
                 ),
                 blocks=[Context(text=f"policy rule: {decision.rule}")],
                 data={"error": "forbidden", "rule": decision.rule},

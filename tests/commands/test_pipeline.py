@@ -507,3 +507,15 @@ def test_a_request_has_text_or_a_command_but_not_both() -> None:
         Request(actor=ALICE, text="status nginx", command="status")
     with pytest.raises(ValueError, match="either text or a command"):
         Request(actor=ALICE)
+
+
+async def test_a_korean_request_refused_by_the_channels_binding_is_told_why_in_korean(
+    make_pipeline: MakePipeline, calls: Calls
+) -> None:
+    pipeline = make_pipeline(channels={"C-ops": ChannelBinding(namespaces=("staging",))})
+    outcome = await pipeline.handle(Request(actor=ALICE, text="restart nginx -n production", lang="ko"))
+
+    assert outcome.result.summary == (
+        "허용되지 않음: 이 채널에서는 staging 네임스페이스만 쓸 수 있습니다 (production은(는) 안 됩니다)."
+    )
+    assert calls.runs == []
