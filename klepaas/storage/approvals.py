@@ -234,6 +234,11 @@ class Approvals:
             approval_id, ApprovalStatus.APPROVED, {"status": status.value, "outcome": outcome[:500]}
         )
 
+    def rollout_failed(self, approval_id: str, *, outcome: str) -> bool:
+        """executed → failed: the change was made, and the rollout it started then failed."""
+        failed = {"status": ApprovalStatus.FAILED.value, "outcome": outcome[:500]}
+        return self._transition(approval_id, ApprovalStatus.EXECUTED, failed)
+
     def expire_due(self, now: float | None = None) -> list[ApprovalEntry]:
         """Expire every pending approval past its time; return those this call expired."""
         now = time.time() if now is None else now

@@ -212,6 +212,9 @@ class ApprovalBook:
     async def finish(self, approval_id: str, *, ok: bool, outcome: str) -> bool:
         return await asyncio.to_thread(lambda: self.repo.finish(approval_id, ok=ok, outcome=outcome))
 
+    async def rollout_failed(self, approval_id: str, outcome: str) -> bool:
+        return await asyncio.to_thread(lambda: self.repo.rollout_failed(approval_id, outcome=outcome))
+
     async def expire_due(self) -> list[ApprovalEntry]:
         return await asyncio.to_thread(self.repo.expire_due)
 

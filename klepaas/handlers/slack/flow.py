@@ -150,7 +150,7 @@ async def finish_approval(deps: SlackDeps, entry: ApprovalEntry, outcome: Outcom
             workspace=entry.workspace,
         )
         async with deps.tasks.paused():
-            await follow_rollout(
+            verdict = await follow_rollout(
                 deps.pipeline,
                 deps.replier,
                 where,
@@ -158,6 +158,18 @@ async def finish_approval(deps: SlackDeps, entry: ApprovalEntry, outcome: Outcom
                 command,
                 min_interval=deps.rollout_edit_interval,
             )
+        if verdict is False and await deps.book.rollout_failed(entry.id, _rollout_failed_summary(entry)):
+            # "Approved and done" would be wrong: the change was made, its rollout failed.
+            entry = await deps.book.get(entry.id) or entry
+            failed = Result(command=command, status="error", summary=_rollout_failed_summary(entry))
+            undo = rollback_value(outcome.rollout)
+            await show_decision(deps.replier, entry, outcome=failed, rollback_value=undo)
+
+
+def _rollout_failed_summary(entry: ApprovalEntry) -> str:
+    if entry.lang == "ko":
+        return "변경은 적용됐지만 롤아웃이 실패했습니다: 스레드의 진행 메시지를 보세요."
+    return "The change was applied, but its rollout failed: see the progress message in the thread."
 
 
 class _PreApproved:

@@ -1,5 +1,6 @@
-"""A bot stopped while a rollout it follows is still going edits the progress message one last
-time: it no longer says "rolling out" forever, and it says how to see how the rollout ends."""
+"""A rollout that does not end well is not shown as done: a bot stopped while it follows one edits
+the progress message one last time (saying how to see how the rollout ends), and an approved
+change whose rollout fails says so on its approval message."""
 
 from __future__ import annotations
 
@@ -51,3 +52,21 @@ async def test_a_stopping_bot_says_it_stopped_following_the_rollout(
     last = json.dumps(progress.current["blocks"])
     assert "stopped following this rollout" in last
     assert "status checkout -n production" in last
+
+
+async def test_an_approved_change_whose_rollout_fails_is_not_shown_as_done(
+    slack: FakeSlack, cluster: SandboxCluster, bot: BotRunner
+) -> None:
+    _, ts = await slack.send_mention("deploy api image=ghcr.io/klepaas/api:crash -n staging", channel="C0OPS")
+    approval = await slack.wait_for(
+        lambda: next((m for m in slack.thread("C0OPS", ts) if "approve" in _buttons(m.current)), None),
+        what="the approval",
+    )
+    await slack.send_block_action(approval, "approve", user="U0BOB")
+
+    await slack.wait_for(
+        lambda: "Approved, but it failed" in approval.current["text"] or None, 30, what="the failure shown"
+    )
+    shown = json.dumps(approval.current)
+    assert "rollout failed" in shown
+    assert "rollback" in _buttons(approval.current)
