@@ -341,12 +341,7 @@ async def approve_clicked(
             hint="다른 팀원에게 승인을 부탁하세요." if ko else "ask a teammate to click Approve",
         )
     _check_may_decide(entry, clicker, policy)
-    if not await book.decide(approval_id, approve=True, decided_by=clicker):
-        raise _already(await _existing(book, approval_id), time.time())
-    entry = await _existing(book, approval_id)
-    # The decision is taken: the waiting request goes on even if the message cannot be edited.
-    resolved = book.resolve(approval_id, ApprovalAnswer(approved=True, approver=clicker))
-    await _show_decision_or_log(replier, entry)
+    entry, resolved = await _decide(book, replier, approval_id, clicker, approve=True)
     return None if resolved else entry
 
 
@@ -363,11 +358,21 @@ async def deny_clicked(
     entry = await _pending(book, approval_id, clicked_ts, clicked_channel)
     if clicker != entry.requester:
         _check_may_decide(entry, clicker, policy)
-    if not await book.decide(approval_id, approve=False, decided_by=clicker):
+    await _decide(book, replier, approval_id, clicker, approve=False)
+
+
+async def _decide(
+    book: ApprovalBook, replier: Replier, approval_id: str, clicker: str, *, approve: bool
+) -> tuple[ApprovalEntry, bool]:
+    """Record the decision (once: a second click is told who was first), release the request
+    waiting on it, then show it; returns the entry and whether a request in this process waited."""
+    if not await book.decide(approval_id, approve=approve, decided_by=clicker):
         raise _already(await _existing(book, approval_id), time.time())
     entry = await _existing(book, approval_id)
-    book.resolve(approval_id, ApprovalAnswer(approved=False, approver=clicker))
+    # The decision is taken: the waiting request goes on even if the message cannot be edited.
+    resolved = book.resolve(approval_id, ApprovalAnswer(approved=approve, approver=clicker))
     await _show_decision_or_log(replier, entry)
+    return entry, resolved
 
 
 def _check_may_decide(entry: ApprovalEntry, clicker: str, policy: Policy | None) -> None:
