@@ -13,7 +13,7 @@ import pytest
 
 from klepaas.bot.runner import BotRunner
 from klepaas.k8s.sandbox.cluster import SandboxCluster
-from tests.fakes.slack_server import FakeSlack
+from tests.fakes.slack_server import FakeSlack, Message
 from tests.k8s.conftest import FAST
 
 
@@ -33,15 +33,21 @@ def _buttons(message: dict[str, Any]) -> list[str]:
     return [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
 
 
-async def test_a_stopping_bot_says_it_stopped_following_the_rollout(
-    slack: FakeSlack, cluster: SandboxCluster, bot: BotRunner
-) -> None:
-    _, ts = await slack.send_mention("restart checkout -n production", channel="C0OPS")
+async def _approved(slack: FakeSlack, text: str) -> tuple[str, Message]:
+    """Ask for `text` in C0OPS and have U0BOB approve it: the request's ts and the approval message."""
+    _, ts = await slack.send_mention(text, channel="C0OPS")
     approval = await slack.wait_for(
         lambda: next((m for m in slack.thread("C0OPS", ts) if "approve" in _buttons(m.current)), None),
         what="the approval",
     )
     await slack.send_block_action(approval, "approve", user="U0BOB")
+    return ts, approval
+
+
+async def test_a_stopping_bot_says_it_stopped_following_the_rollout(
+    slack: FakeSlack, cluster: SandboxCluster, bot: BotRunner
+) -> None:
+    ts, _ = await _approved(slack, "restart checkout -n production")
     progress = await slack.wait_for(
         lambda: next((m for m in slack.thread("C0OPS", ts) if m.text.startswith("Rolling out")), None),
         what="the progress message",
@@ -57,12 +63,7 @@ async def test_a_stopping_bot_says_it_stopped_following_the_rollout(
 async def test_an_approved_change_whose_rollout_fails_is_not_shown_as_done(
     slack: FakeSlack, cluster: SandboxCluster, bot: BotRunner
 ) -> None:
-    _, ts = await slack.send_mention("deploy api image=ghcr.io/klepaas/api:crash -n staging", channel="C0OPS")
-    approval = await slack.wait_for(
-        lambda: next((m for m in slack.thread("C0OPS", ts) if "approve" in _buttons(m.current)), None),
-        what="the approval",
-    )
-    await slack.send_block_action(approval, "approve", user="U0BOB")
+    _, approval = await _approved(slack, "deploy api image=ghcr.io/klepaas/api:crash -n staging")
 
     await slack.wait_for(
         lambda: "Approved, but it failed" in approval.current["text"] or None, 30, what="the failure shown"
